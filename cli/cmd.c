@@ -1,0 +1,63 @@
+/* cmd.c - the command table, sorted by name; tock help is made from it. */
+#include <string.h>
+
+#include "cmd.h"
+
+#define DB CMD_NEEDS_DB
+#define RO (CMD_NEEDS_DB | CMD_READONLY)
+
+const struct cmd_entry cmd_table[] = {
+	{ "add", cmd_add, DB,
+	  "add TITLE [-d DESC] [--due WHEN] [--assign EMAIL|me] [--tag T]... "
+	  "[--priority P] [--meta K=V]...",
+	  "Create a task" },
+	{ "comment", cmd_comment, DB, "comment TASK TEXT|-",
+	  "Add a comment to a task" },
+	{ "done", cmd_done, DB, "done TASK...",
+	  "Mark tasks done (stops their timer)" },
+	{ "edit", cmd_edit, DB,
+	  "edit TASK [--title T] [-d DESC] [--status S] [--due WHEN|none] "
+	  "[--assign EMAIL|me|none] [--tag +T|-T]... [--priority P|none] "
+	  "[--meta K=V]...",
+	  "Change a task's fields" },
+	{ "entry", cmd_entry, DB,
+	  "entry edit ID [--start WHEN] [--end WHEN] [--note TEXT] | "
+	  "entry rm ID",
+	  "Edit or delete a time entry" },
+	{ "help", cmd_help, 0, "help [COMMAND]",
+	  "Show the commands, or one command's usage" },
+	{ "log", cmd_log, RO,
+	  "log [--since WHEN] [--until WHEN] [--task TASK]",
+	  "List time entries by day" },
+	{ "ls", cmd_ls, RO,
+	  "ls [--status S] [--tag T] [--mine] [--due-before WHEN] [--all] "
+	  "[--deleted]",
+	  "List tasks" },
+	{ "restore", cmd_restore, DB, "restore TASK...",
+	  "Bring back deleted tasks" },
+	{ "rm", cmd_rm, DB, "rm TASK...", "Delete tasks (restore undoes it)" },
+	{ "show", cmd_show, RO, "show TASK",
+	  "Show a task with its time entries and comments" },
+	{ "start", cmd_start, DB, "start [TASK | TITLE] [--at WHEN] "
+	  "[--note TEXT]",
+	  "Start the timer (stops the running one; no TASK resumes the last)" },
+	{ "status", cmd_status, 0, "status [--format FMT]",
+	  "Print the running timer for shell prompts (exit 1 if none)" },
+	{ "stop", cmd_stop, DB, "stop [--at WHEN]", "Stop the running timer" },
+	{ "track", cmd_track, DB,
+	  "track TASK (FROM..TO | DURATION [--at WHEN]) [--note TEXT]",
+	  "Record time after the fact" },
+	{ "version", cmd_version, 0, "version", "Print tock's version" },
+	{ NULL, NULL, 0, NULL, NULL },
+};
+
+const struct cmd_entry *
+cmd_find(const char *name)
+{
+	const struct cmd_entry *c;
+
+	for (c = cmd_table; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}

@@ -1,0 +1,147 @@
+/*
+ * db_schema.h - the local SQLite schema, as ordered migrations.
+ *
+ * Included by db.c only.  Migration N takes user_version from N-1 to N and
+ * runs in one transaction.  Never edit a migration that has shipped: add
+ * the next one.  The sync tables are those of SYNC.md 3.3, with DESIGN.md's
+ * start_time/end_time names for time entries.
+ */
+#ifndef TOCK_DB_SCHEMA_H
+#define TOCK_DB_SCHEMA_H
+
+/* The next free short number for an open task: the smallest n > 0 not in
+ * use.  Used by the triggers below, so rows arriving from sync get numbers
+ * the same way as local ones. */
+#define NEXT_NUM \
+	"(SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM tasks WHERE num = 1) " \
+	"THEN 1 ELSE (SELECT t.num + 1 FROM tasks t WHERE t.num IS NOT NULL " \
+	"AND NOT EXISTS (SELECT 1 FROM tasks u WHERE u.num = t.num + 1) " \
+	"ORDER BY t.num LIMIT 1) END)"
+
+static const char *const db_migrations[] = {
+	/* 1: the first schema. */
+	"CREATE TABLE sync_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)"
+	"  WITHOUT ROWID;"
+	"CREATE TABLE hlc_state ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  l INTEGER NOT NULL, c INTEGER NOT NULL, node TEXT NOT NULL);"
+	"CREATE TABLE outbox ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  op_id TEXT NOT NULL UNIQUE,"
+	"  scope TEXT NOT NULL,"
+	"  entity TEXT NOT NULL,"
+	"  entity_id TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  fields TEXT NOT NULL CHECK (json_valid(fields)),"
+	"  base TEXT,"
+	"  hlc TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (state IN ('pending','inflight')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX outbox_by_entity ON outbox(entity, entity_id, state);"
+	"CREATE TABLE sync_cursor ("
+	"  scope TEXT PRIMARY KEY,"
+	"  cursor INTEGER NOT NULL DEFAULT 0,"
+	"  state TEXT NOT NULL DEFAULT 'snapshot'"
+	"    CHECK (state IN ('snapshot','live','revoked')),"
+	"  snap_token TEXT,"
+	"  snap_gen INTEGER NOT NULL DEFAULT 0,"
+	"  head INTEGER,"
+	"  updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE conflicts ("
+	"  id INTEGER PRIMARY KEY, entity TEXT, entity_id TEXT, field TEXT,"
+	"  loser_value TEXT, loser_hlc TEXT, winner_hlc TEXT,"
+	"  detected_at INTEGER, seen INTEGER DEFAULT 0);"
+	"CREATE TABLE quarantine ("
+	"  op_id TEXT PRIMARY KEY, scope TEXT, payload TEXT NOT NULL,"
+	"  code TEXT NOT NULL, message TEXT, rejected_at INTEGER NOT NULL);"
+	/* Data tables: each synced row has _fhlc, _seq and _gen. */
+	"CREATE TABLE users ("
+	"  id TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '',"
+	"  email TEXT COLLATE NOCASE,"
+	"  _fhlc TEXT NOT NULL DEFAULT '{}', _seq INTEGER NOT NULL DEFAULT 0,"
+	"  _gen INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE workspaces ("
+	"  id TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '',"
+	"  deleted INTEGER NOT NULL DEFAULT 0,"
+	"  _fhlc TEXT NOT NULL DEFAULT '{}', _seq INTEGER NOT NULL DEFAULT 0,"
+	"  _gen INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE memberships ("
+	"  workspace_id TEXT NOT NULL REFERENCES workspaces(id),"
+	"  user_id TEXT NOT NULL REFERENCES users(id),"
+	"  role TEXT NOT NULL CHECK (role IN ('admin','lead','member')),"
+	"  deleted INTEGER NOT NULL DEFAULT 0,"
+	"  _fhlc TEXT NOT NULL DEFAULT '{}', _seq INTEGER NOT NULL DEFAULT 0,"
+	"  _gen INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (workspace_id, user_id)) WITHOUT ROWID;"
+	"CREATE TABLE tasks ("
+	"  id TEXT PRIMARY KEY,"
+	"  workspace_id TEXT NOT NULL REFERENCES workspaces(id),"
+	"  num INTEGER UNIQUE,"		/* local only: short number */
+	"  title TEXT NOT NULL DEFAULT '',"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL DEFAULT 'todo'"
+	"    CHECK (status IN ('todo','in_progress','done','cancelled')),"
+	"  assignee_id TEXT,"
+	"  created_by TEXT,"
+	"  created_at INTEGER NOT NULL DEFAULT 0,"
+	"  updated_at INTEGER NOT NULL DEFAULT 0,"
+	"  due_date TEXT,"
+	"  metadata TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata)),"
+	"  deleted INTEGER NOT NULL DEFAULT 0,"
+	"  _fhlc TEXT NOT NULL DEFAULT '{}', _seq INTEGER NOT NULL DEFAULT 0,"
+	"  _gen INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX tasks_open ON tasks(status, deleted);"
+	"CREATE TABLE time_entries ("
+	"  id TEXT PRIMARY KEY,"
+	"  workspace_id TEXT NOT NULL REFERENCES workspaces(id),"
+	"  user_id TEXT NOT NULL,"
+	"  task_id TEXT REFERENCES tasks(id),"
+	"  origin TEXT NOT NULL CHECK (origin IN ('timer','manual')),"
+	"  start_time INTEGER NOT NULL,"
+	"  end_time INTEGER,"
+	"  end_src TEXT CHECK (end_src IN ('stop','edit','auto')),"
+	"  duration_ms INTEGER GENERATED ALWAYS AS (end_time - start_time)"
+	"    VIRTUAL,"
+	"  notes TEXT NOT NULL DEFAULT '',"
+	"  deleted INTEGER NOT NULL DEFAULT 0,"
+	"  _fhlc TEXT NOT NULL DEFAULT '{}', _seq INTEGER NOT NULL DEFAULT 0,"
+	"  _gen INTEGER NOT NULL DEFAULT 0,"
+	"  CHECK (end_time IS NULL OR end_time >= start_time));"
+	"CREATE INDEX entries_by_user ON time_entries(user_id, start_time);"
+	"CREATE INDEX entries_by_task ON time_entries(task_id, start_time);"
+	/* The one-running-timer invariant, held by the database itself. */
+	"CREATE UNIQUE INDEX one_running_timer ON time_entries(user_id)"
+	"  WHERE end_time IS NULL AND deleted = 0;"
+	"CREATE TABLE comments ("
+	"  id TEXT PRIMARY KEY,"
+	"  workspace_id TEXT NOT NULL REFERENCES workspaces(id),"
+	"  task_id TEXT NOT NULL REFERENCES tasks(id),"
+	"  author_id TEXT NOT NULL,"
+	"  body TEXT NOT NULL DEFAULT '',"
+	"  created_at INTEGER NOT NULL DEFAULT 0,"
+	"  deleted INTEGER NOT NULL DEFAULT 0,"
+	"  _fhlc TEXT NOT NULL DEFAULT '{}', _seq INTEGER NOT NULL DEFAULT 0,"
+	"  _gen INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX comments_by_task ON comments(task_id, created_at);"
+	"CREATE TABLE user_state ("
+	"  user_id TEXT PRIMARY KEY, running_entry_id TEXT, running_hlc TEXT,"
+	"  _fhlc TEXT NOT NULL DEFAULT '{}', _seq INTEGER NOT NULL DEFAULT 0,"
+	"  _gen INTEGER NOT NULL DEFAULT 0);"
+	/* Short numbers: given to open tasks, taken back when they close. */
+	"CREATE TRIGGER tasks_num_insert AFTER INSERT ON tasks"
+	"  WHEN NEW.num IS NULL AND NEW.deleted = 0"
+	"   AND NEW.status IN ('todo','in_progress')"
+	"  BEGIN UPDATE tasks SET num = " NEXT_NUM " WHERE id = NEW.id; END;"
+	"CREATE TRIGGER tasks_num_close AFTER UPDATE OF status, deleted ON tasks"
+	"  WHEN NEW.num IS NOT NULL AND (NEW.deleted != 0"
+	"   OR NEW.status NOT IN ('todo','in_progress'))"
+	"  BEGIN UPDATE tasks SET num = NULL WHERE id = NEW.id; END;"
+	"CREATE TRIGGER tasks_num_open AFTER UPDATE OF status, deleted ON tasks"
+	"  WHEN NEW.num IS NULL AND NEW.deleted = 0"
+	"   AND NEW.status IN ('todo','in_progress')"
+	"  BEGIN UPDATE tasks SET num = " NEXT_NUM " WHERE id = NEW.id; END;",
+};
+
+#endif

@@ -1,0 +1,81 @@
+# lib.sh - shared setup for the black-box CLI tests (git t/, tmux regress/).
+#
+# A test script is run as:  sh tNNNN-name.sh /path/to/tock
+# It sources this file, which gives it a fresh temporary HOME and database
+# that are removed on exit whatever happens, a fixed time zone, and
+# helpers that compare exact output and exit codes.
+
+set -u
+TOCK=${1:?usage: $0 /path/to/tock}
+case $TOCK in /*) ;; *) TOCK=$(pwd)/$TOCK ;; esac
+TEST_NAME=$(basename "$0" .sh)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/tock-$TEST_NAME.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT INT TERM
+export HOME="$TMP/home" XDG_DATA_HOME="$TMP/data" XDG_CONFIG_HOME="$TMP/config"
+export XDG_RUNTIME_DIR="$TMP/run" TOCK_DB="$TMP/data/tock/tock.db"
+export TZ=${TEST_TZ:-UTC} LC_ALL=C.UTF-8 USER=tester NO_COLOR=
+unset TOCK_CONFIG COLUMNS
+mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
+FAILS=0
+COUNT=0
+
+fail() {
+	FAILS=$((FAILS + 1))
+	printf 'FAIL %s: %s\n' "$TEST_NAME" "$*" >&2
+}
+
+# run CMD...: run tock with args, capturing stdout in $OUT, stderr in $ERR
+# and the exit status in $RC.
+run() {
+	COUNT=$((COUNT + 1))
+	"$TOCK" "$@" >"$TMP/out" 2>"$TMP/err"
+	RC=$?
+	OUT=$(cat "$TMP/out")
+	ERR=$(cat "$TMP/err")
+}
+
+# expect_rc N DESC
+expect_rc() {
+	[ "$RC" = "$1" ] || fail "$2: exit $RC, expected $1 (stderr: $ERR)"
+}
+
+# expect_out TEXT DESC: stdout equals TEXT exactly.
+expect_out() {
+	[ "$OUT" = "$1" ] || fail "$2: stdout was
+---
+$OUT
+---
+expected
+---
+$1
+---"
+}
+
+# expect_err TEXT DESC: stderr equals TEXT exactly.
+expect_err() {
+	[ "$ERR" = "$1" ] || fail "$2: stderr was '$ERR', expected '$1'"
+}
+
+# expect_match PATTERN DESC: stdout matches the grep -E pattern.
+expect_match() {
+	printf '%s\n' "$OUT" | grep -Eq -- "$1" || fail "$2: stdout '$OUT' does not match /$1/"
+}
+
+# sql QUERY: run a query on the test database (sqlite3 CLI).
+sql() {
+	sqlite3 -batch -noheader "$TOCK_DB" "$1"
+}
+
+# jq_ FILTER: query $OUT as JSON with python3 (no jq dependency).
+jsonq() {
+	printf '%s' "$OUT" | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
+}
+
+finish() {
+	if [ "$FAILS" -ne 0 ]; then
+		printf '%s: %d of %d checks failed\n' "$TEST_NAME" "$FAILS" "$COUNT" >&2
+		exit 1
+	fi
+	printf '%s: %d checks passed\n' "$TEST_NAME" "$COUNT"
+	exit 0
+}
