@@ -17,6 +17,7 @@
 #include "json.h"
 #include "output.h"
 #include "paths.h"
+#include "statuscache.h"
 #include "strbuf.h"
 #include "timeparse.h"
 
@@ -97,17 +98,26 @@ cmd_status(int argc, char **argv, struct tock_ctx *ctx)
 	if (ctx->db_path == NULL && (ctx->db_path = ctx->db_path_owned =
 	    paths_db(&err)) == NULL)
 		return out_fail(&err);
+	now = time_now_ms();
+	/* The fast path: a cache proven fresh, no SQLite at all. */
+	if (statuscache_read(&e, ctx->db_path, now) == 0) {
+		if (e == NULL)
+			goto none;
+		goto print;
+	}
 	rc = db_open(&ctx->db, ctx->db_path, DB_OPEN_READONLY, &err);
 	if (rc == TOCK_ENOTFOUND)
 		goto none;	/* no database yet: nothing runs */
 	if (rc != 0)
 		return out_fail(&err);
+	db_status_refresh(ctx->db);
 	rc = db_entry_running(ctx->db, &e, &err);
 	if (rc == TOCK_ENOTRUNNING)
 		goto none;
 	if (rc != 0)
 		return out_fail(&err);
 	now = db_now(ctx->db);
+print:
 	if (ctx->json)
 		json_entry_encode(&sb, e, 0, now);
 	else

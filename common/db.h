@@ -110,6 +110,10 @@ int db_user_resolve(struct db *db, char id[UUID_STRLEN + 1], const char *ref,
 /* Display name of a user id; malloc'd, NULL if unknown. */
 char *db_user_name(struct db *db, const char *id);
 
+/* Rewrite the running-timer cache that tock status reads without SQLite
+ * (statuscache.h).  Done after every commit; harmless to call any time. */
+int db_status_refresh(struct db *db);
+
 /* Counts for status displays and tests. */
 int db_outbox_count(struct db *db, int64_t *out, struct tock_err *err);
 

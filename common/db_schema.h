@@ -9,15 +9,6 @@
 #ifndef TOCK_DB_SCHEMA_H
 #define TOCK_DB_SCHEMA_H
 
-/* The next free short number for an open task: the smallest n > 0 not in
- * use.  Used by the triggers below, so rows arriving from sync get numbers
- * the same way as local ones. */
-#define NEXT_NUM \
-	"(SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM tasks WHERE num = 1) " \
-	"THEN 1 ELSE (SELECT t.num + 1 FROM tasks t WHERE t.num IS NOT NULL " \
-	"AND NOT EXISTS (SELECT 1 FROM tasks u WHERE u.num = t.num + 1) " \
-	"ORDER BY t.num LIMIT 1) END)"
-
 static const char *const db_migrations[] = {
 	/* 1: the first schema. */
 	"CREATE TABLE sync_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)"
@@ -128,20 +119,7 @@ static const char *const db_migrations[] = {
 	"CREATE TABLE user_state ("
 	"  user_id TEXT PRIMARY KEY, running_entry_id TEXT, running_hlc TEXT,"
 	"  _fhlc TEXT NOT NULL DEFAULT '{}', _seq INTEGER NOT NULL DEFAULT 0,"
-	"  _gen INTEGER NOT NULL DEFAULT 0);"
-	/* Short numbers: given to open tasks, taken back when they close. */
-	"CREATE TRIGGER tasks_num_insert AFTER INSERT ON tasks"
-	"  WHEN NEW.num IS NULL AND NEW.deleted = 0"
-	"   AND NEW.status IN ('todo','in_progress')"
-	"  BEGIN UPDATE tasks SET num = " NEXT_NUM " WHERE id = NEW.id; END;"
-	"CREATE TRIGGER tasks_num_close AFTER UPDATE OF status, deleted ON tasks"
-	"  WHEN NEW.num IS NOT NULL AND (NEW.deleted != 0"
-	"   OR NEW.status NOT IN ('todo','in_progress'))"
-	"  BEGIN UPDATE tasks SET num = NULL WHERE id = NEW.id; END;"
-	"CREATE TRIGGER tasks_num_open AFTER UPDATE OF status, deleted ON tasks"
-	"  WHEN NEW.num IS NULL AND NEW.deleted = 0"
-	"   AND NEW.status IN ('todo','in_progress')"
-	"  BEGIN UPDATE tasks SET num = " NEXT_NUM " WHERE id = NEW.id; END;",
+	"  _gen INTEGER NOT NULL DEFAULT 0);",
 };
 
 #endif

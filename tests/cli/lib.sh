@@ -79,3 +79,59 @@ finish() {
 	printf '%s: %d checks passed\n' "$TEST_NAME" "$COUNT"
 	exit 0
 }
+
+# ---- helpers added for the t0xxx-t2xxx scripts ----------------------------
+
+# expect_json EXPR DESC: the Python expression EXPR is true of d, the JSON
+# value in $OUT (e.g. 'd["num"] == 1').
+expect_json() {
+	printf '%s' "$OUT" | python3 -c "import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if ($1) else 1)" 2>"$TMP/jsonerr" ||
+		fail "$2: $1 is not true of '$OUT' $(cat "$TMP/jsonerr")"
+}
+
+# expect_sql QUERY EXPECTED DESC: the query prints exactly EXPECTED (one
+# check of its own).
+expect_sql() {
+	COUNT=$((COUNT + 1))
+	SQL_OUT=$(sql "$1" 2>&1)
+	[ "$SQL_OUT" = "$2" ] || fail "$3: query gave
+---
+$SQL_OUT
+---
+expected
+---
+$2
+---
+query: $1"
+}
+
+# check DESC CMD...: one check that CMD succeeds.
+check() {
+	_desc=$1
+	shift
+	COUNT=$((COUNT + 1))
+	"$@" || fail "$_desc"
+}
+
+# ms_at WHEN: Unix milliseconds of a local time date(1) understands.
+ms_at() {
+	echo $(($(date -d "$1" +%s) * 1000))
+}
+
+# hm_of MS: the local HH:MM of Unix milliseconds.
+hm_of() {
+	date -d "@$(($1 / 1000))" +%H:%M
+}
+
+# ops_since SEQ: the outbox ops after SEQ as "entity:kind" words.
+ops_since() {
+	sql "SELECT entity || ':' || kind FROM outbox WHERE seq > $1
+	    ORDER BY seq" | tr '\n' ' ' | sed 's/ $//'
+}
+
+# last_seq: the newest outbox seq (0 when empty).
+last_seq() {
+	sql "SELECT coalesce(max(seq), 0) FROM outbox"
+}
