@@ -308,7 +308,7 @@ PY
 fs_type=$(stat -f -c %T "$WORK")
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 say ""
-say "bench: tock $("$TOCK" version 2>/dev/null | head -n 1)" \
+say "bench: $("$TOCK" version 2>/dev/null | head -n 1)" \
     "($(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')," \
     "$TOCK)"
 say "bench: $(timew --version 2>/dev/null | head -n1 | sed 's/^/timew /')," \
@@ -358,6 +358,18 @@ for size in $SIZES; do
 	bench "$size" tock "tock add" "$tdata" "" 0 "$TOCK" add "Bench task"
 	fresh_tock
 	bench "$size" tock "tock ls" "$tdata" "" 0 "$TOCK" ls
+	# Durable: each write command syncs to disk before it returns.
+	if command -v strace >/dev/null; then
+		fresh_tock
+		for c in "add Bench" "start $BENCH_TASK" "stop"; do
+			# shellcheck disable=SC2086
+			strace -f -qq -e trace=fsync,fdatasync,sync_file_range \
+			    -o "$WORK/strace" "$TOCK" $c >/dev/null 2>&1 || true
+			printf '%s\ttock %s\t%s\n' "$size" "${c%% *}" "$(grep -cE \
+			    '^([0-9]+ +)?(fsync|fdatasync|sync_file_range)\(' \
+			    "$WORK/strace" || true)" >>"$OUT/durable.tsv"
+		done
+	fi
 	unset TOCK_DB
 
 	# timew: a fresh copy of the data folder for each command.
@@ -396,6 +408,8 @@ done
 
 # ---- 5. the table ------------------------------------------------------
 
+say ""
+
 {
 	echo "tock benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "machine: $(nproc) CPUs, $cpu, $(uname -sr), data on $fs_type"
@@ -404,8 +418,8 @@ done
 	    "task $(task --version 2>/dev/null); runs $RUNS (median)," \
 	    "peak RSS median of $RSS_RUNS"
 	echo
-	python3 - "$RESULTS" <<'PY'
-import csv, sys
+	python3 - "$RESULTS" "$OUT/durable.tsv" <<'PY'
+import csv, os, sys
 
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 def num(x):
@@ -477,10 +491,11 @@ for s in sizes:
     if f is not None and st is not None:
         add(st - f <= 0.3, "size %s: tock status %.3f ms is within 0.3 ms of "
             "/bin/true (%+.3f)" % (s, st, st - f))
-writes = [c for c in {r["command"] for r in rows if r["tool"] == "tock"}
-          if c.startswith(("tock start", "tock stop", "tock add"))]
+def writes(s):
+    return [r["command"] for r in rows if r["size"] == s and
+            r["command"].startswith(("tock start", "tock stop", "tock add"))]
 for s in sizes:
-    for c in sorted(writes):
+    for c in writes(s):
         m = med(s, c)
         if m is None:
             add(False, "size %s: %s did not run" % (s, c))
@@ -495,8 +510,8 @@ for s in sizes:
 if len(sizes) > 1:
     lo, hi = sizes[0], sizes[-1]
     for c in ("tock start", "tock stop", "tock add"):
-        a = [med(lo, x) for x in writes if x.startswith(c)]
-        b = [med(hi, x) for x in writes if x.startswith(c)]
+        a = [med(lo, x) for x in writes(lo) if x.startswith(c)]
+        b = [med(hi, x) for x in writes(hi) if x.startswith(c)]
         if a and b and a[0] is not None and b[0] is not None:
             # Flat: the big database costs at most 20% or 0.2 ms more.
             add(b[0] <= max(a[0] * 1.2, a[0] + 0.2),
@@ -507,13 +522,21 @@ for s in sizes:
         if m is not None:
             add(m <= 5.0, "size %s: tock ls (1000 open tasks) %.3f ms <= 5 ms"
                 % (s, m))
+if os.path.exists(sys.argv[2]):
+    for line in open(sys.argv[2]):
+        s, c, k = line.rstrip("\n").split("\t")
+        add(int(k or 0) > 0, "size %s: %s is durable (%s fsync/fdatasync "
+            "before it returns)" % (s, c, k))
+else:
+    add(None, "durability not checked (no strace)")
 worst = max(((num(r["rss_kb"]) or 0, r["command"], r["size"]) for r in rows
              if r["tool"] == "tock"), default=None)
 if worst:
     add(worst[0] <= 8192, "peak RSS of every tock command <= 8 MB "
         "(largest: %s at size %s, %d KB)" % (worst[1], worst[2], worst[0]))
 print()
-print("%d of %d targets met" % (sum(1 for c in checks if c), len(checks)))
+print("%d of %d targets met" % (sum(1 for c in checks if c),
+                                 sum(1 for c in checks if c is not None)))
 PY
 } | tee "$OUT/table.txt"
 say ""

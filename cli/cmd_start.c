@@ -32,17 +32,17 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* The task to start: an existing one named by ref, else a new task titled
- * ref; with no ref, the task of the newest entry. */
+/* The task to start: an existing one named by ref, or with no ref the task
+ * of the newest entry.  *is_title is set when ref names no task and should
+ * become the title of a new one. */
 static int
-pick_task(struct tock_ctx *ctx, const char *ref, const char *branch,
-    char id[UUID_STRLEN + 1], bool *created, struct tock_err *err)
+pick_task(struct tock_ctx *ctx, const char *ref, char id[UUID_STRLEN + 1],
+    bool *is_title, struct tock_err *err)
 {
-	struct fieldset fs = FIELDSET_INIT;
 	struct entry *last = NULL;
 	int rc;
 
-	*created = false;
+	*is_title = false;
 	if (ref == NULL) {
 		if ((rc = db_entry_last(ctx->db, &last, err)) != 0)
 			return rc;
@@ -51,19 +51,13 @@ pick_task(struct tock_ctx *ctx, const char *ref, const char *branch,
 		return 0;
 	}
 	rc = db_task_resolve(ctx->db, id, ref, err);
-	if (rc != TOCK_ENOTFOUND)
-		return rc;
-	/* Not a reference: a title.  A bare number that names no open task
-	 * is a typo more likely than a title. */
-	if (strspn(ref, "0123456789") == strlen(ref))
-		return rc;
-	if ((rc = model_check_title(ref, err)) != 0)
-		return rc;
-	fieldset_text(&fs, "title", ref);
-	if (branch != NULL)
-		fieldset_text(&fs, "metadata.branch", branch);
-	*created = true;
-	return ops_task_create(ctx->db, id, &fs, err);
+	/* A bare number that names no open task is a typo more likely than
+	 * a title. */
+	if (rc == TOCK_ENOTFOUND && strspn(ref, "0123456789") != strlen(ref)) {
+		*is_title = true;
+		return 0;
+	}
+	return rc;
 }
 
 int
@@ -73,6 +67,7 @@ cmd_start(int argc, char **argv, struct tock_ctx *ctx)
 	const char *at_s = NULL, *note = NULL, *branch = NULL;
 	char task_id[UUID_STRLEN + 1], entry_id[UUID_STRLEN + 1];
 	char when[32], dur[32], ref[16];
+	struct fieldset fs = FIELDSET_INIT;
 	struct entry *stopped = NULL, *e = NULL;
 	struct task *t = NULL;
 	int64_t now = db_now(ctx->db), at = now;
@@ -95,11 +90,11 @@ cmd_start(int argc, char **argv, struct tock_ctx *ctx)
 	if (at_s != NULL && (rc = timeopt_past(&at, "--at", at_s, now,
 	    &err)) != 0)
 		return out_fail(&err);
-	if ((rc = pick_task(ctx, optind < argc ? argv[optind] : NULL, branch,
-	    task_id, &created, &err)) != 0)
+	if ((rc = pick_task(ctx, optind < argc ? argv[optind] : NULL, task_id,
+	    &created, &err)) != 0)
 		return out_fail(&err);
 	/* Already on it: keep the entry rather than split it in two. */
-	if (at_s == NULL && note == NULL &&
+	if (!created && at_s == NULL && note == NULL &&
 	    db_entry_running(ctx->db, &e, NULL) == 0 &&
 	    strcmp(e->task_id, task_id) == 0) {
 		timefmt_local(when, sizeof when, e->start_time, "%H:%M");
@@ -118,8 +113,16 @@ cmd_start(int argc, char **argv, struct tock_ctx *ctx)
 	}
 	entry_free(e);
 	e = NULL;
-	if ((rc = ops_timer_start(ctx->db, task_id, at, note, entry_id,
-	    &stopped, &err)) != 0 ||
+	if (created) {
+		fieldset_text(&fs, "title", argv[optind]);
+		if (branch != NULL)
+			fieldset_text(&fs, "metadata.branch", branch);
+		rc = ops_timer_start_new(ctx->db, &fs, at, note, task_id,
+		    entry_id, &stopped, &err);
+	} else
+		rc = ops_timer_start(ctx->db, task_id, at, note, entry_id,
+		    &stopped, &err);
+	if (rc != 0 ||
 	    (rc = db_entry_get(ctx->db, &e, entry_id, &err)) != 0 ||
 	    (rc = db_task_get(ctx->db, &t, task_id, &err)) != 0) {
 		entry_free(stopped);

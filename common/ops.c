@@ -115,7 +115,8 @@ stop_running(struct db *db, const char *task_id, int64_t at,
 		    "%Y-%m-%d %H:%M");
 		entry_free(run);
 		return tock_err_set(err, TOCK_EINVAL,
-		    "the running timer started at %s, after that time", when);
+		    "the running timer started at %s, later than the time given",
+		    when);
 	}
 	fieldset_int(&fs, "end_time", at);
 	if ((rc = db_change(db, "time_entry", run->id, "timer.stop", &fs,
@@ -214,6 +215,39 @@ ops_timer_start(struct db *db, const char *task_id, int64_t at,
 		return rc;
 	TX(db, err, timer_start_tx(db, task_id, at, note, entry_id, stopped,
 	    err));
+}
+
+static int
+timer_start_new_tx(struct db *db, struct fieldset *task_fs, int64_t at,
+    const char *note, char task_id[UUID_STRLEN + 1],
+    char entry_id[UUID_STRLEN + 1], struct entry **stopped,
+    struct tock_err *err)
+{
+	int rc;
+
+	if ((rc = task_create_tx(db, task_id, task_fs, err)) != 0)
+		return rc;
+	return timer_start_tx(db, task_id, at, note, entry_id, stopped, err);
+}
+
+int
+ops_timer_start_new(struct db *db, struct fieldset *task_fs, int64_t at,
+    const char *note, char task_id[UUID_STRLEN + 1],
+    char entry_id[UUID_STRLEN + 1], struct entry **stopped,
+    struct tock_err *err)
+{
+	const struct field *title = fieldset_get(task_fs, "title");
+	int rc;
+
+	if (title == NULL || title->type != FIELD_TEXT)
+		return tock_err_set(err, TOCK_EINVAL, "title is empty");
+	if ((rc = model_check_title(title->text, err)) != 0)
+		return rc;
+	if (note != NULL &&
+	    (rc = model_check_text("note", note, TEXT_MAX, err)) != 0)
+		return rc;
+	TX(db, err, timer_start_new_tx(db, task_fs, at, note, task_id,
+	    entry_id, stopped, err));
 }
 
 static int

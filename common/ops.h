@@ -37,6 +37,12 @@ int ops_task_restore(struct db *db, const char *task_id,
 int ops_timer_start(struct db *db, const char *task_id, int64_t at,
     const char *note, char entry_id[UUID_STRLEN + 1], struct entry **stopped,
     struct tock_err *err);
+/* Create a task from task_fs (as ops_task_create) and start its timer,
+ * all in one transaction: a start that fails leaves no task behind. */
+int ops_timer_start_new(struct db *db, struct fieldset *task_fs, int64_t at,
+    const char *note, char task_id[UUID_STRLEN + 1],
+    char entry_id[UUID_STRLEN + 1], struct entry **stopped,
+    struct tock_err *err);
 /* Stop the running timer at at; *stopped gets the entry after the stop.
  * TOCK_ENOTRUNNING when none runs. */
 int ops_timer_stop(struct db *db, int64_t at, struct entry **stopped,

@@ -208,7 +208,7 @@ expect_rc 1 "overlong UTF-8 encoding"
 T200=$(printf '%200s' '' | tr ' ' 'x')
 run add "$T200"
 expect_rc 0 "200-character ASCII title"
-expect_out "Added task 6: $T200" "200-character title kept whole"
+expect_out "Added task 10: $T200" "200-character title kept whole"
 run add "${T200}y"
 expect_rc 1 "201-character ASCII title"
 expect_err "tock: title is too long (201 characters, at most 200)" \
@@ -217,7 +217,7 @@ expect_err "tock: title is too long (201 characters, at most 200)" \
 E200=$(python3 -c 'print("é" * 200)')
 run add "$E200"
 expect_rc 0 "200 two-byte characters"
-expect_out "Added task 7: $E200" "200 two-byte characters output"
+expect_out "Added task 11: $E200" "200 two-byte characters output"
 run add "${E200}é"
 expect_rc 1 "201 two-byte characters"
 expect_err "tock: title is too long (201 characters, at most 200)" \
@@ -267,7 +267,7 @@ expect_sql "SELECT count(*) FROM tasks" "$N" "failed adds wrote no task"
 
 # Unicode titles show whole in ls (no terminal: no cutting).
 run ls
-printf '%s\n' "$OUT" | grep -qx "  7  todo                     $E200" ||
+printf '%s\n' "$OUT" | grep -qx "  11  todo                     $E200" ||
     fail "ls shows the two-byte title whole: $OUT"
 
 finish
