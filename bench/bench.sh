@@ -178,11 +178,17 @@ print("%.3f\t%.3f\t%.3f\t%.3f" % (r["median"] * 1e3, r["mean"] * 1e3,
 # triggers) and task 1; one sqlite3 transaction adds tasks 2..NTASKS and
 # SIZE stopped time entries.  Tasks get explicit numbers: the insert
 # trigger that numbers open tasks looks for the smallest free number, a
-# scan per row.  No ANALYZE: tock never runs it.
+# scan per row (O(n^2): 92 ms for 1,000 tasks, 9.6 s for 10,000).  No
+# ANALYZE: tock never runs it.
 make_tock_db() {
 	local n=$1 db=$2 t
 	TOCK_DB=$db "$TOCK" add "Task 1" >/dev/null
-	[ "$n" -gt 0 ] || return 0
+	if [ "$n" -eq 0 ]; then
+		# tock leaves its WAL in place: fold it in, so that a copy of
+		# the one file is the whole database.
+		sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+		return 0
+	fi
 	t=$(date +%s%N)
 	sqlite3 "$db" >/dev/null <<SQL
 PRAGMA foreign_keys = ON;
@@ -344,6 +350,7 @@ for size in $SIZES; do
 	# tock: every command on a fresh copy of the database.
 	fresh_tock() {
 		rm -rf "$WORK/t" && mkdir "$WORK/t" && cp "$base" "$WORK/t/tock.db"
+		if [ -f "$base-wal" ]; then cp "$base-wal" "$WORK/t/tock.db-wal"; fi
 		export TOCK_DB=$WORK/t/tock.db
 	}
 	fresh_tock

@@ -1,5 +1,6 @@
 /*
- * db.c - the local replica in SQLite: the only file that includes
+ * db.c - the local replica in SQLite: the core of the db module, whose
+ * files (db.c, db_<area>.c, db_int.h) are the only ones that include
  * <sqlite3.h> (see db.h for the API and its ownership rules).
  *
  * Durability: WAL with synchronous=FULL, so a command that returned has its
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "db_int.h"
 #include "db_schema.h"
 #include "err.h"
 #include "hlc.h"
@@ -32,28 +34,12 @@
 #include "xmalloc.h"
 
 #define BUSY_TIMEOUT_MS 5000
-#define STMT_CACHE 48
 #define WAL_TRUNCATE_BYTES (256 * 1024)
-
-struct db {
-	sqlite3 *h;
-	char *path;
-	bool readonly;
-	char user_id[UUID_STRLEN + 1];
-	char workspace_id[UUID_STRLEN + 1];
-	int64_t clock_offset;
-	bool in_tx;
-	struct {
-		char *sql;
-		sqlite3_stmt *st;
-	} cache[STMT_CACHE];
-	int ncache;
-};
 
 /* Copy SQLite's message into err at the boundary: its buffer belongs to the
  * connection and is overwritten by the next call. */
-static int
-db_fail(struct db *db, struct tock_err *err, const char *what)
+int
+dbi_fail(struct db *db, struct tock_err *err, const char *what)
 {
 	int ext = sqlite3_extended_errcode(db->h);
 	int code = TOCK_ERR;
@@ -71,8 +57,8 @@ db_fail(struct db *db, struct tock_err *err, const char *what)
 }
 
 /* A cached prepared statement, reset and unbound; NULL with err on error. */
-static sqlite3_stmt *
-stmt(struct db *db, const char *sql, struct tock_err *err)
+sqlite3_stmt *
+dbi_stmt(struct db *db, const char *sql, struct tock_err *err)
 {
 	sqlite3_stmt *st;
 	int i;
@@ -87,7 +73,7 @@ stmt(struct db *db, const char *sql, struct tock_err *err)
 	}
 	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
 	    NULL) != SQLITE_OK) {
-		db_fail(db, err, "cannot prepare statement");
+		dbi_fail(db, err, "cannot prepare statement");
 		return NULL;
 	}
 	if (db->ncache == STMT_CACHE) {
@@ -104,8 +90,8 @@ stmt(struct db *db, const char *sql, struct tock_err *err)
 	return st;
 }
 
-static void
-bind_text(sqlite3_stmt *st, int i, const char *s)
+void
+dbi_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s == NULL || *s == '\0')
 		sqlite3_bind_null(st, i);
@@ -114,25 +100,25 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
 }
 
 /* Run a statement that returns no rows. */
-static int
-step_done(struct db *db, sqlite3_stmt *st, struct tock_err *err,
+int
+dbi_step_done(struct db *db, sqlite3_stmt *st, struct tock_err *err,
     const char *what)
 {
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_fail(db, err, what);
+		return dbi_fail(db, err, what);
 	return 0;
 }
 
-static int
-exec(struct db *db, const char *sql, struct tock_err *err)
+int
+dbi_exec(struct db *db, const char *sql, struct tock_err *err)
 {
 	char *msg = NULL;
 
 	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int rc = db_fail(db, err, "database error");
+		int rc = dbi_fail(db, err, "database error");
 
 		if (msg != NULL && err != NULL)
 			tock_err_set(err, rc, "database error: %s", msg);
@@ -142,8 +128,8 @@ exec(struct db *db, const char *sql, struct tock_err *err)
 	return 0;
 }
 
-static void
-copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
+void
+dbi_copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);
 
@@ -155,16 +141,16 @@ copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
 	dst[n - 1] = '\0';
 }
 
-static char *
-dup_col(sqlite3_stmt *st, int col)
+char *
+dbi_dup_col(sqlite3_stmt *st, int col)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);
 
 	return xstrdup(s ? (const char *)s : "");
 }
 
-static char *
-dup_col_or_null(sqlite3_stmt *st, int col)
+char *
+dbi_dup_col_or_null(sqlite3_stmt *st, int col)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);
 
@@ -176,7 +162,7 @@ static int
 meta_get(struct db *db, const char *k, char *out, size_t n,
     struct tock_err *err)
 {
-	sqlite3_stmt *st = stmt(db, "SELECT v FROM sync_meta WHERE k = ?1",
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT v FROM sync_meta WHERE k = ?1",
 	    err);
 	int rc;
 
@@ -185,7 +171,7 @@ meta_get(struct db *db, const char *k, char *out, size_t n,
 	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		copy_col(out, n, st, 0);
+		dbi_copy_col(out, n, st, 0);
 		sqlite3_reset(st);
 		return 0;
 	}
@@ -193,13 +179,13 @@ meta_get(struct db *db, const char *k, char *out, size_t n,
 	if (rc == SQLITE_DONE)
 		return tock_err_set(err, TOCK_ENOTFOUND, "no '%s' in sync_meta",
 		    k);
-	return db_fail(db, err, "cannot read sync_meta");
+	return dbi_fail(db, err, "cannot read sync_meta");
 }
 
 static int
 meta_set(struct db *db, const char *k, const char *v, struct tock_err *err)
 {
-	sqlite3_stmt *st = stmt(db,
+	sqlite3_stmt *st = dbi_stmt(db,
 	    "INSERT INTO sync_meta(k, v) VALUES (?1, ?2) "
 	    "ON CONFLICT(k) DO UPDATE SET v = excluded.v", err);
 
@@ -207,7 +193,7 @@ meta_set(struct db *db, const char *k, const char *v, struct tock_err *err)
 		return TOCK_ERR;
 	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, v, -1, SQLITE_STATIC);
-	return step_done(db, st, err, "cannot write sync_meta");
+	return dbi_step_done(db, st, err, "cannot write sync_meta");
 }
 
 static const char *
@@ -245,11 +231,11 @@ init_identity(struct db *db, struct tock_err *err)
 	uuid_v7(db->user_id, now);
 	uuid_v7(db->workspace_id, now);
 
-	if ((st = stmt(db, "INSERT INTO hlc_state(id, l, c, node) "
+	if ((st = dbi_stmt(db, "INSERT INTO hlc_state(id, l, c, node) "
 	    "VALUES (1, 0, 0, ?1)", err)) == NULL)
 		return TOCK_ERR;
 	sqlite3_bind_text(st, 1, node_hex, -1, SQLITE_STATIC);
-	if ((rc = step_done(db, st, err, "cannot init clock")) != 0)
+	if ((rc = dbi_step_done(db, st, err, "cannot init clock")) != 0)
 		return rc;
 	if ((rc = meta_set(db, "node_id", node_hex, err)) != 0 ||
 	    (rc = meta_set(db, "device_id", device, err)) != 0 ||
@@ -259,36 +245,36 @@ init_identity(struct db *db, struct tock_err *err)
 	    (rc = meta_set(db, "schema", "1", err)) != 0)
 		return rc;
 
-	if ((st = stmt(db, "INSERT INTO users(id, name) VALUES (?1, ?2)",
+	if ((st = dbi_stmt(db, "INSERT INTO users(id, name) VALUES (?1, ?2)",
 	    err)) == NULL)
 		return TOCK_ERR;
 	sqlite3_bind_text(st, 1, db->user_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, local_user_name(), -1, SQLITE_TRANSIENT);
-	if ((rc = step_done(db, st, err, "cannot create local user")) != 0)
+	if ((rc = dbi_step_done(db, st, err, "cannot create local user")) != 0)
 		return rc;
 
 	fieldset_text(&fs, "name", "Personal");
 	if ((rc = db_change(db, "workspace", db->workspace_id, "create", &fs,
 	    err)) != 0)
 		return rc;
-	if ((st = stmt(db, "INSERT INTO memberships(workspace_id, user_id, "
+	if ((st = dbi_stmt(db, "INSERT INTO memberships(workspace_id, user_id, "
 	    "role) VALUES (?1, ?2, 'admin')", err)) == NULL)
 		return TOCK_ERR;
 	sqlite3_bind_text(st, 1, db->workspace_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, db->user_id, -1, SQLITE_STATIC);
-	return step_done(db, st, err, "cannot create membership");
+	return dbi_step_done(db, st, err, "cannot create membership");
 }
 
 static int
 user_version(struct db *db, int *out, struct tock_err *err)
 {
-	sqlite3_stmt *st = stmt(db, "PRAGMA user_version", err);
+	sqlite3_stmt *st = dbi_stmt(db, "PRAGMA user_version", err);
 
 	if (st == NULL)
 		return TOCK_ERR;
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return db_fail(db, err, "cannot read schema version");
+		return dbi_fail(db, err, "cannot read schema version");
 	}
 	*out = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
@@ -315,13 +301,13 @@ migrate(struct db *db, struct tock_err *err)
 	if ((rc = user_version(db, &have, err)) != 0)
 		goto fail;
 	for (; have < n; have++) {
-		if ((rc = exec(db, db_migrations[have], err)) != 0)
+		if ((rc = dbi_exec(db, db_migrations[have], err)) != 0)
 			goto fail;
 		if (have == 0 && (rc = init_identity(db, err)) != 0)
 			goto fail;
 	}
 	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", n);
-	if ((rc = exec(db, pragma, err)) != 0)
+	if ((rc = dbi_exec(db, pragma, err)) != 0)
 		goto fail;
 	return db_commit(db, err);
 fail:
@@ -395,10 +381,10 @@ db_open(struct db **out, const char *path, int flags, struct tock_err *err)
 		 * rollback journal. */
 		if ((rc = user_version(db, &ver, err)) != 0)
 			goto fail;
-		if (ver == 0 && (rc = exec(db, "PRAGMA journal_mode=WAL",
+		if (ver == 0 && (rc = dbi_exec(db, "PRAGMA journal_mode=WAL",
 		    err)) != 0)
 			goto fail;
-		if ((rc = exec(db, "PRAGMA foreign_keys=ON;"
+		if ((rc = dbi_exec(db, "PRAGMA foreign_keys=ON;"
 		    "PRAGMA synchronous=FULL", err)) != 0)
 			goto fail;
 		if ((rc = migrate(db, err)) != 0)
@@ -484,7 +470,7 @@ db_begin(struct db *db, struct tock_err *err)
 		TOCK_BUG("nested transaction");
 	/* IMMEDIATE takes the write lock now, so the HLC read-modify-write
 	 * below can never race another process. */
-	if ((rc = exec(db, "BEGIN IMMEDIATE", err)) != 0)
+	if ((rc = dbi_exec(db, "BEGIN IMMEDIATE", err)) != 0)
 		return rc;
 	db->in_tx = true;
 	return 0;
@@ -497,7 +483,7 @@ db_commit(struct db *db, struct tock_err *err)
 
 	if (!db->in_tx)
 		TOCK_BUG("commit outside a transaction");
-	if ((rc = exec(db, "COMMIT", err)) != 0) {
+	if ((rc = dbi_exec(db, "COMMIT", err)) != 0) {
 		db_rollback(db);
 		return rc;
 	}
@@ -520,7 +506,7 @@ db_status_refresh(struct db *db)
 	 */
 	if (statuscache_tag(tag0, db->path, time_now_ms()) != 0)
 		return TOCK_ENOTFOUND;
-	if (exec(db, "BEGIN", NULL) != 0)
+	if (dbi_exec(db, "BEGIN", NULL) != 0)
 		return TOCK_ERR;
 	rc = db_entry_running(db, &e, NULL);
 	if ((rc == 0 || rc == TOCK_ENOTRUNNING) &&
@@ -529,7 +515,7 @@ db_status_refresh(struct db *db)
 		rc = statuscache_write(db->path, tag0, rc == 0 ? e : NULL);
 	else
 		rc = TOCK_ENOTFOUND;
-	exec(db, "COMMIT", NULL);
+	dbi_exec(db, "COMMIT", NULL);
 	entry_free(e);
 	return rc;
 }
@@ -551,24 +537,24 @@ hlc_next(struct db *db, char out[HLC_STRLEN + 1], struct tock_err *err)
 	struct hlc h;
 	int rc;
 
-	if ((st = stmt(db, "SELECT l, c, node FROM hlc_state WHERE id = 1",
+	if ((st = dbi_stmt(db, "SELECT l, c, node FROM hlc_state WHERE id = 1",
 	    err)) == NULL)
 		return TOCK_ERR;
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return db_fail(db, err, "cannot read the clock");
+		return dbi_fail(db, err, "cannot read the clock");
 	}
 	h.l = (uint64_t)sqlite3_column_int64(st, 0);
 	h.c = (uint32_t)sqlite3_column_int(st, 1);
 	h.node = strtoull((const char *)sqlite3_column_text(st, 2), NULL, 16);
 	sqlite3_reset(st);
 	hlc_send(&h, db_now(db));
-	if ((st = stmt(db, "UPDATE hlc_state SET l = ?1, c = ?2 WHERE id = 1",
+	if ((st = dbi_stmt(db, "UPDATE hlc_state SET l = ?1, c = ?2 WHERE id = 1",
 	    err)) == NULL)
 		return TOCK_ERR;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)h.l);
 	sqlite3_bind_int(st, 2, (int)h.c);
-	if ((rc = step_done(db, st, err, "cannot advance the clock")) != 0)
+	if ((rc = dbi_step_done(db, st, err, "cannot advance the clock")) != 0)
 		return rc;
 	hlc_format(out, &h);
 	return 0;
@@ -729,14 +715,14 @@ row_scope_base(struct db *db, const struct entityspec *es, const char *id,
 		    ntext++ ? ", " : "", c->name, c->name);
 	}
 	strbuf_addf(&sql, ") FROM %s WHERE id = ?1", es->table);
-	st = stmt(db, sql.buf, err);
+	st = dbi_stmt(db, sql.buf, err);
 	strbuf_release(&sql);
 	if (st == NULL)
 		return TOCK_ERR;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		copy_col(scope, UUID_STRLEN + 1, st, 0);
+		dbi_copy_col(scope, UUID_STRLEN + 1, st, 0);
 		if (ntext > 0)
 			strbuf_addstr(base,
 			    (const char *)sqlite3_column_text(st, 1));
@@ -747,7 +733,7 @@ row_scope_base(struct db *db, const struct entityspec *es, const char *id,
 	if (rc == SQLITE_DONE)
 		return tock_err_set(err, TOCK_ENOTFOUND, "no %s with id %s",
 		    es->entity, id);
-	return db_fail(db, err, "cannot read row");
+	return dbi_fail(db, err, "cannot read row");
 }
 
 /*
@@ -802,7 +788,7 @@ update_row(struct db *db, const struct entityspec *es, const char *id,
 	for (i = 0; i < fs->n; i++)
 		strbuf_addf(&sql, ", ?%d, ?2", 3 + 3 * i);
 	strbuf_addstr(&sql, ") WHERE id = ?1");
-	st = stmt(db, sql.buf, err);
+	st = dbi_stmt(db, sql.buf, err);
 	strbuf_release(&sql);
 	strbuf_release(&meta);
 	if (st == NULL)
@@ -820,7 +806,7 @@ update_row(struct db *db, const struct entityspec *es, const char *id,
 			sqlite3_bind_text(st, p + 2, xasprintf("$.\"%s\"",
 			    f->name + 9), -1, free);
 	}
-	rc = step_done(db, st, err, "cannot update row");
+	rc = dbi_step_done(db, st, err, "cannot update row");
 	return rc;
 }
 
@@ -832,7 +818,7 @@ update_row(struct db *db, const struct entityspec *es, const char *id,
 static int
 task_renumber(struct db *db, const char *id, struct tock_err *err)
 {
-	sqlite3_stmt *st = stmt(db, "UPDATE tasks SET num = CASE "
+	sqlite3_stmt *st = dbi_stmt(db, "UPDATE tasks SET num = CASE "
 	    "WHEN deleted = 0 AND status IN ('todo','in_progress') THEN "
 	    "coalesce(num, (SELECT CASE WHEN NOT EXISTS "
 	    "(SELECT 1 FROM tasks WHERE num = 1) THEN 1 ELSE "
@@ -843,7 +829,7 @@ task_renumber(struct db *db, const char *id, struct tock_err *err)
 	if (st == NULL)
 		return TOCK_ERR;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	return step_done(db, st, err, "cannot number task");
+	return dbi_step_done(db, st, err, "cannot number task");
 }
 
 int
@@ -885,7 +871,7 @@ db_change(struct db *db, const char *entity, const char *entity_id,
 		for (i = 0; i < n; i++)
 			strbuf_addf(&sql, ", ?%d", i + 2);
 		strbuf_addstr(&sql, ")");
-		st = stmt(db, sql.buf, err);
+		st = dbi_stmt(db, sql.buf, err);
 		strbuf_release(&sql);
 		if (st == NULL)
 			return TOCK_ERR;
@@ -893,7 +879,7 @@ db_change(struct db *db, const char *entity, const char *entity_id,
 		for (i = 0, n = 2; i < fs->n; i++)
 			if (!is_meta(&fs->f[i]))
 				bind_field(st, n++, &fs->f[i]);
-		if ((rc = step_done(db, st, err, "cannot insert row")) != 0)
+		if ((rc = dbi_step_done(db, st, err, "cannot insert row")) != 0)
 			return rc;
 	} else if ((rc = row_scope_base(db, es, entity_id, fs, scope, &base,
 	    err)) != 0) {
@@ -909,7 +895,7 @@ db_change(struct db *db, const char *entity, const char *entity_id,
 
 	fields_json(&json, fs);
 	uuid_v7(op_id, time_now_ms());
-	if ((st = stmt(db, "INSERT INTO outbox(op_id, scope, entity, "
+	if ((st = dbi_stmt(db, "INSERT INTO outbox(op_id, scope, entity, "
 	    "entity_id, kind, fields, base, hlc, created_at) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", err)) == NULL) {
 		rc = TOCK_ERR;
@@ -921,10 +907,10 @@ db_change(struct db *db, const char *entity, const char *entity_id,
 	sqlite3_bind_text(st, 4, entity_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, json.buf, -1, SQLITE_STATIC);
-	bind_text(st, 7, base.len > 2 ? base.buf : NULL);
+	dbi_bind_text(st, 7, base.len > 2 ? base.buf : NULL);
 	sqlite3_bind_text(st, 8, hlc, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, time_now_ms());
-	rc = step_done(db, st, err, "cannot queue change");
+	rc = dbi_step_done(db, st, err, "cannot queue change");
 out:
 	strbuf_release(&json);
 	strbuf_release(&base);
@@ -947,21 +933,21 @@ read_task(sqlite3_stmt *st)
 	struct task *t = xcalloc(1, sizeof *t);
 	const char *status = (const char *)sqlite3_column_text(st, 5);
 
-	copy_col(t->id, sizeof t->id, st, 0);
-	copy_col(t->workspace_id, sizeof t->workspace_id, st, 1);
+	dbi_copy_col(t->id, sizeof t->id, st, 0);
+	dbi_copy_col(t->workspace_id, sizeof t->workspace_id, st, 1);
 	t->num = sqlite3_column_int(st, 2);
-	t->title = dup_col(st, 3);
-	t->description = dup_col(st, 4);
+	t->title = dbi_dup_col(st, 3);
+	t->description = dbi_dup_col(st, 4);
 	if (task_status_parse(&t->status, status ? status : "", NULL) != 0)
 		t->status = TASK_TODO;
-	copy_col(t->assignee_id, sizeof t->assignee_id, st, 6);
-	copy_col(t->created_by, sizeof t->created_by, st, 7);
+	dbi_copy_col(t->assignee_id, sizeof t->assignee_id, st, 6);
+	dbi_copy_col(t->created_by, sizeof t->created_by, st, 7);
 	t->created_at = sqlite3_column_int64(st, 8);
 	t->updated_at = sqlite3_column_int64(st, 9);
-	copy_col(t->due_date, sizeof t->due_date, st, 10);
-	t->metadata = dup_col(st, 11);
+	dbi_copy_col(t->due_date, sizeof t->due_date, st, 10);
+	t->metadata = dbi_dup_col(st, 11);
 	t->deleted = sqlite3_column_int(st, 12) != 0;
-	t->assignee_name = dup_col_or_null(st, 13);
+	t->assignee_name = dbi_dup_col_or_null(st, 13);
 	t->running = sqlite3_column_int(st, 14) != 0;
 	return t;
 }
@@ -970,7 +956,7 @@ int
 db_task_get(struct db *db, struct task **out, const char *id,
     struct tock_err *err)
 {
-	sqlite3_stmt *st = stmt(db, "SELECT " TASK_COLS
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT " TASK_COLS
 	    " FROM tasks t WHERE t.id = ?1", err);
 	int rc;
 
@@ -987,7 +973,7 @@ db_task_get(struct db *db, struct task **out, const char *id,
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return tock_err_set(err, TOCK_ENOTFOUND, "no task '%s'", id);
-	return db_fail(db, err, "cannot read task");
+	return dbi_fail(db, err, "cannot read task");
 }
 
 static bool
@@ -1051,7 +1037,7 @@ resolve_prefix(struct db *db, char id[UUID_STRLEN + 1], const char *table,
 		    "AND id < substr(?1, 1, 8) || 'g' AND "
 		    "replace(id, '-', '') LIKE ?1 || '%%' %s ORDER BY id "
 		    "LIMIT 6", table, extra);
-	st = stmt(db, sql, err);
+	st = dbi_stmt(db, sql, err);
 	free(sql);
 	if (st == NULL)
 		return TOCK_ERR;
@@ -1059,7 +1045,7 @@ resolve_prefix(struct db *db, char id[UUID_STRLEN + 1], const char *table,
 	sqlite3_bind_text(st, 9, db->user_id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n++ == 0)
-			copy_col(id, UUID_STRLEN + 1, st, 0);
+			dbi_copy_col(id, UUID_STRLEN + 1, st, 0);
 		if (n <= 5)
 			strbuf_addf(&cand, "%s%.13s", n > 1 ? ", " : "",
 			    (const char *)sqlite3_column_text(st, 0));
@@ -1067,7 +1053,7 @@ resolve_prefix(struct db *db, char id[UUID_STRLEN + 1], const char *table,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		strbuf_release(&cand);
-		return db_fail(db, err, "cannot look up id");
+		return dbi_fail(db, err, "cannot look up id");
 	}
 	if (n == 0)
 		rc = tock_err_set(err, TOCK_ENOTFOUND, "no %s '%s'", what, ref);
@@ -1089,19 +1075,19 @@ db_task_resolve(struct db *db, char id[UUID_STRLEN + 1], const char *ref,
 	int rc;
 
 	if (all_digits(ref) && strlen(ref) < 9) {
-		if ((st = stmt(db, "SELECT id FROM tasks WHERE num = ?1",
+		if ((st = dbi_stmt(db, "SELECT id FROM tasks WHERE num = ?1",
 		    err)) == NULL)
 			return TOCK_ERR;
 		sqlite3_bind_int(st, 1, atoi(ref));
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
-			copy_col(id, UUID_STRLEN + 1, st, 0);
+			dbi_copy_col(id, UUID_STRLEN + 1, st, 0);
 			sqlite3_reset(st);
 			return 0;
 		}
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
-			return db_fail(db, err, "cannot look up task");
+			return dbi_fail(db, err, "cannot look up task");
 		if (strlen(ref) < 4)
 			return tock_err_set(err, TOCK_ENOTFOUND,
 			    "no open task number %s", ref);
@@ -1119,7 +1105,7 @@ db_task_list(struct db *db, const struct task_filter *f, db_task_cb *cb,
 	int rc;
 
 	/* Open tasks by number, then the closed ones newest first. */
-	st = stmt(db, "SELECT " TASK_COLS " FROM tasks t WHERE "
+	st = dbi_stmt(db, "SELECT " TASK_COLS " FROM tasks t WHERE "
 	    "t.deleted = ?1 AND "
 	    "((?2 & 1 AND t.status = 'todo') OR "
 	    " (?2 & 2 AND t.status = 'in_progress') OR "
@@ -1134,9 +1120,9 @@ db_task_list(struct db *db, const struct task_filter *f, db_task_cb *cb,
 		return TOCK_ERR;
 	sqlite3_bind_int(st, 1, f->deleted ? 1 : 0);
 	sqlite3_bind_int(st, 2, (int)mask);
-	bind_text(st, 3, f->tag);
-	bind_text(st, 4, f->assignee_id);
-	bind_text(st, 5, f->due_before);
+	dbi_bind_text(st, 3, f->tag);
+	dbi_bind_text(st, 4, f->assignee_id);
+	dbi_bind_text(st, 5, f->due_before);
 	sqlite3_bind_text(st, 9, db->user_id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct task *t = read_task(st);
@@ -1150,7 +1136,7 @@ db_task_list(struct db *db, const struct task_filter *f, db_task_cb *cb,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return db_fail(db, err, "cannot list tasks");
+		return dbi_fail(db, err, "cannot list tasks");
 	return 0;
 }
 
@@ -1167,18 +1153,18 @@ read_entry(sqlite3_stmt *st)
 	struct entry *e = xcalloc(1, sizeof *e);
 	const char *origin = (const char *)sqlite3_column_text(st, 4);
 
-	copy_col(e->id, sizeof e->id, st, 0);
-	copy_col(e->workspace_id, sizeof e->workspace_id, st, 1);
-	copy_col(e->user_id, sizeof e->user_id, st, 2);
-	copy_col(e->task_id, sizeof e->task_id, st, 3);
+	dbi_copy_col(e->id, sizeof e->id, st, 0);
+	dbi_copy_col(e->workspace_id, sizeof e->workspace_id, st, 1);
+	dbi_copy_col(e->user_id, sizeof e->user_id, st, 2);
+	dbi_copy_col(e->task_id, sizeof e->task_id, st, 3);
 	e->manual = origin != NULL && strcmp(origin, "manual") == 0;
 	e->start_time = sqlite3_column_int64(st, 5);
 	e->end_time = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 :
 	    sqlite3_column_int64(st, 6);
-	copy_col(e->end_src, sizeof e->end_src, st, 7);
-	e->notes = dup_col(st, 8);
+	dbi_copy_col(e->end_src, sizeof e->end_src, st, 7);
+	e->notes = dbi_dup_col(st, 8);
 	e->deleted = sqlite3_column_int(st, 9) != 0;
-	e->task_title = dup_col_or_null(st, 10);
+	e->task_title = dbi_dup_col_or_null(st, 10);
 	e->task_num = sqlite3_column_int(st, 11);
 	return e;
 }
@@ -1187,7 +1173,7 @@ static int
 one_entry(struct db *db, struct entry **out, const char *sql,
     const char *arg, int notfound, struct tock_err *err)
 {
-	sqlite3_stmt *st = stmt(db, sql, err);
+	sqlite3_stmt *st = dbi_stmt(db, sql, err);
 	int rc;
 
 	if (st == NULL)
@@ -1206,7 +1192,7 @@ one_entry(struct db *db, struct entry **out, const char *sql,
 		return tock_err_set(err, notfound, notfound ==
 		    TOCK_ENOTRUNNING ? "no timer is running" :
 		    "no time entry '%s'", arg ? arg : "");
-	return db_fail(db, err, "cannot read time entry");
+	return dbi_fail(db, err, "cannot read time entry");
 }
 
 int
@@ -1251,7 +1237,7 @@ db_entry_resolve(struct db *db, char id[UUID_STRLEN + 1], const char *ref,
 		if (!all_digits(ref + 1) || strlen(ref) > 9 || atoi(ref + 1) < 1)
 			return tock_err_set(err, TOCK_ENOTFOUND,
 			    "no time entry '%s'", ref);
-		if ((st = stmt(db, "SELECT id FROM time_entries WHERE "
+		if ((st = dbi_stmt(db, "SELECT id FROM time_entries WHERE "
 		    "user_id = ?1 AND deleted = 0 "
 		    "ORDER BY start_time DESC, id DESC LIMIT 1 OFFSET ?2",
 		    err)) == NULL)
@@ -1260,12 +1246,12 @@ db_entry_resolve(struct db *db, char id[UUID_STRLEN + 1], const char *ref,
 		sqlite3_bind_int(st, 2, atoi(ref + 1) - 1);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW)
-			copy_col(id, UUID_STRLEN + 1, st, 0);
+			dbi_copy_col(id, UUID_STRLEN + 1, st, 0);
 		sqlite3_reset(st);
 		if (rc == SQLITE_ROW)
 			return 0;
 		if (rc != SQLITE_DONE)
-			return db_fail(db, err, "cannot look up time entry");
+			return dbi_fail(db, err, "cannot look up time entry");
 		return tock_err_set(err, TOCK_ENOTFOUND, "no time entry '%s'",
 		    ref);
 	}
@@ -1286,7 +1272,7 @@ db_entry_list(struct db *db, const struct entry_filter *f, db_entry_cb *cb,
 	 * start before they end, so "overlaps [since, until)" is
 	 * start < until AND (end > since OR running).
 	 */
-	st = stmt(db, "SELECT * FROM (SELECT " ENTRY_COLS ", "
+	st = dbi_stmt(db, "SELECT * FROM (SELECT " ENTRY_COLS ", "
 	    "row_number() OVER (ORDER BY e.start_time DESC, e.id DESC) "
 	    ENTRY_FROM "WHERE e.user_id = ?1 AND e.deleted = 0 AND "
 	    "(e.end_time IS NULL OR e.end_time > ?2 OR e.start_time >= ?2)) "
@@ -1297,7 +1283,7 @@ db_entry_list(struct db *db, const struct entry_filter *f, db_entry_cb *cb,
 	sqlite3_bind_text(st, 1, db->user_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, f->since);
 	sqlite3_bind_int64(st, 3, f->until);
-	bind_text(st, 4, f->task_id);
+	dbi_bind_text(st, 4, f->task_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct entry *e = read_entry(st);
 		int r = cb(e, sqlite3_column_int(st, 12), arg);
@@ -1310,7 +1296,7 @@ db_entry_list(struct db *db, const struct entry_filter *f, db_entry_cb *cb,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return db_fail(db, err, "cannot list time entries");
+		return dbi_fail(db, err, "cannot list time entries");
 	return 0;
 }
 
@@ -1318,7 +1304,7 @@ int
 db_task_tracked(struct db *db, const char *task_id, int64_t now,
     int64_t *out_ms, struct tock_err *err)
 {
-	sqlite3_stmt *st = stmt(db, "SELECT total(coalesce(end_time, "
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT total(coalesce(end_time, "
 	    "max(?2, start_time)) - start_time) FROM time_entries "
 	    "WHERE task_id = ?1 AND deleted = 0", err);
 
@@ -1328,7 +1314,7 @@ db_task_tracked(struct db *db, const char *task_id, int64_t now,
 	sqlite3_bind_int64(st, 2, now);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return db_fail(db, err, "cannot sum time");
+		return dbi_fail(db, err, "cannot sum time");
 	}
 	*out_ms = (int64_t)sqlite3_column_double(st, 0);
 	sqlite3_reset(st);
@@ -1339,7 +1325,7 @@ int
 db_comment_list(struct db *db, const char *task_id, db_comment_cb *cb,
     void *arg, struct tock_err *err)
 {
-	sqlite3_stmt *st = stmt(db, "SELECT c.id, c.workspace_id, c.task_id, "
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT c.id, c.workspace_id, c.task_id, "
 	    "c.author_id, u.name, c.body, c.created_at, c.deleted "
 	    "FROM comments c LEFT JOIN users u ON u.id = c.author_id "
 	    "WHERE c.task_id = ?1 AND c.deleted = 0 ORDER BY c.created_at, c.id",
@@ -1353,12 +1339,12 @@ db_comment_list(struct db *db, const char *task_id, db_comment_cb *cb,
 		struct comment *c = xcalloc(1, sizeof *c);
 		int r;
 
-		copy_col(c->id, sizeof c->id, st, 0);
-		copy_col(c->workspace_id, sizeof c->workspace_id, st, 1);
-		copy_col(c->task_id, sizeof c->task_id, st, 2);
-		copy_col(c->author_id, sizeof c->author_id, st, 3);
-		c->author_name = dup_col_or_null(st, 4);
-		c->body = dup_col(st, 5);
+		dbi_copy_col(c->id, sizeof c->id, st, 0);
+		dbi_copy_col(c->workspace_id, sizeof c->workspace_id, st, 1);
+		dbi_copy_col(c->task_id, sizeof c->task_id, st, 2);
+		dbi_copy_col(c->author_id, sizeof c->author_id, st, 3);
+		c->author_name = dbi_dup_col_or_null(st, 4);
+		c->body = dbi_dup_col(st, 5);
 		c->created_at = sqlite3_column_int64(st, 6);
 		c->deleted = sqlite3_column_int(st, 7) != 0;
 		r = cb(c, arg);
@@ -1370,7 +1356,7 @@ db_comment_list(struct db *db, const char *task_id, db_comment_cb *cb,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return db_fail(db, err, "cannot list comments");
+		return dbi_fail(db, err, "cannot list comments");
 	return 0;
 }
 
@@ -1385,18 +1371,18 @@ db_user_resolve(struct db *db, char id[UUID_STRLEN + 1], const char *ref,
 		memcpy(id, db->user_id, UUID_STRLEN + 1);
 		return 0;
 	}
-	if ((st = stmt(db, "SELECT id FROM users WHERE email = ?1 OR id = ?1",
+	if ((st = dbi_stmt(db, "SELECT id FROM users WHERE email = ?1 OR id = ?1",
 	    err)) == NULL)
 		return TOCK_ERR;
 	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		copy_col(id, UUID_STRLEN + 1, st, 0);
+		dbi_copy_col(id, UUID_STRLEN + 1, st, 0);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc != SQLITE_DONE)
-		return db_fail(db, err, "cannot look up user");
+		return dbi_fail(db, err, "cannot look up user");
 	return tock_err_set(err, TOCK_ENOTFOUND,
 	    "no user '%s' known here (members appear after 'tock sync')", ref);
 }
@@ -1404,7 +1390,7 @@ db_user_resolve(struct db *db, char id[UUID_STRLEN + 1], const char *ref,
 char *
 db_user_name(struct db *db, const char *id)
 {
-	sqlite3_stmt *st = stmt(db, "SELECT name FROM users WHERE id = ?1",
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT name FROM users WHERE id = ?1",
 	    NULL);
 	char *name = NULL;
 
@@ -1412,7 +1398,7 @@ db_user_name(struct db *db, const char *id)
 		return NULL;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		name = dup_col(st, 0);
+		name = dbi_dup_col(st, 0);
 	sqlite3_reset(st);
 	return name;
 }
@@ -1420,13 +1406,13 @@ db_user_name(struct db *db, const char *id)
 int
 db_outbox_count(struct db *db, int64_t *out, struct tock_err *err)
 {
-	sqlite3_stmt *st = stmt(db, "SELECT count(*) FROM outbox", err);
+	sqlite3_stmt *st = dbi_stmt(db, "SELECT count(*) FROM outbox", err);
 
 	if (st == NULL)
 		return TOCK_ERR;
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return db_fail(db, err, "cannot count outbox");
+		return dbi_fail(db, err, "cannot count outbox");
 	}
 	*out = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);

@@ -1,0 +1,50 @@
+/*
+ * db_int.h - internals shared by the files of the db module (db.c and
+ * db_<area>.c).  Only these files include <sqlite3.h>; everything else
+ * goes through db.h.
+ */
+#ifndef TOCK_DB_INT_H
+#define TOCK_DB_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uuid.h"
+
+struct tock_err;
+
+#define STMT_CACHE 48
+
+struct db {
+	sqlite3 *h;
+	char *path;
+	bool readonly;
+	char user_id[UUID_STRLEN + 1];
+	char workspace_id[UUID_STRLEN + 1];
+	int64_t clock_offset;
+	bool in_tx;
+	struct {
+		char *sql;
+		sqlite3_stmt *st;
+	} cache[STMT_CACHE];
+	int ncache;
+};
+
+/* A cached prepared statement, reset and unbound; NULL with err filled. */
+sqlite3_stmt *dbi_stmt(struct db *db, const char *sql, struct tock_err *err);
+/* Copy SQLite's error into err (TOCK_EBUSY, TOCK_ECONFLICT, TOCK_EIO or
+ * TOCK_ERR) prefixed by what; returns the code. */
+int dbi_fail(struct db *db, struct tock_err *err, const char *what);
+/* Step a statement that returns no rows, and reset it. */
+int dbi_step_done(struct db *db, sqlite3_stmt *st, struct tock_err *err,
+    const char *what);
+int dbi_exec(struct db *db, const char *sql, struct tock_err *err);
+/* Bind s, or NULL when s is NULL or empty. */
+void dbi_bind_text(sqlite3_stmt *st, int i, const char *s);
+void dbi_copy_col(char *dst, size_t n, sqlite3_stmt *st, int col);
+char *dbi_dup_col(sqlite3_stmt *st, int col);
+char *dbi_dup_col_or_null(sqlite3_stmt *st, int col);
+
+#endif
