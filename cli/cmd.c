@@ -9,23 +9,34 @@
 const struct cmd_entry cmd_table[] = {
 	{ "add", cmd_add, DB,
 	  "add TITLE [-d DESC] [--due WHEN] [--assign EMAIL|me] [--tag T]... "
-	  "[--priority P] [--meta K=V]...",
+	  "[--priority P] [--meta K=V]... [--branch NAME]",
 	  "Create a task" },
 	{ "comment", cmd_comment, DB, "comment TASK TEXT|-",
 	  "Add a comment to a task" },
+	{ "completion", cmd_completion, 0, "completion bash|zsh|fish",
+	  "Print a shell completion script" },
 	{ "done", cmd_done, DB, "done TASK...",
 	  "Mark tasks done (stops their timer)" },
 	{ "edit", cmd_edit, DB,
 	  "edit TASK [--title T] [-d DESC] [--status S] [--due WHEN|none] "
 	  "[--assign EMAIL|me|none] [--tag +T|-T]... [--priority P|none] "
-	  "[--meta K=V]...",
+	  "[--meta K=V]... [--branch NAME|none]",
 	  "Change a task's fields" },
 	{ "entry", cmd_entry, DB,
 	  "entry edit ID [--start WHEN] [--end WHEN] [--note TEXT] | "
 	  "entry rm ID",
 	  "Edit or delete a time entry" },
+	{ "export", cmd_export, RO,
+	  "export [--format json|csv|ical] [--since WHEN] [--until WHEN] "
+	  "[-o FILE]",
+	  "Export tasks, time entries and comments" },
 	{ "help", cmd_help, 0, "help [COMMAND]",
 	  "Show the commands, or one command's usage" },
+	{ "hook", cmd_hook, DB, "hook install|uninstall [--repo DIR]",
+	  "Install git hooks that track time per branch" },
+	{ "import", cmd_import, DB,
+	  "import timewarrior|taskwarrior|watson|tock FILE|-",
+	  "Import history from other trackers (idempotent)" },
 	{ "log", cmd_log, RO,
 	  "log [--since WHEN] [--until WHEN] [--task TASK]",
 	  "List time entries by day" },
@@ -33,13 +44,17 @@ const struct cmd_entry cmd_table[] = {
 	  "ls [--status S] [--tag T] [--mine] [--due-before WHEN] [--all] "
 	  "[--deleted]",
 	  "List tasks" },
+	{ "report", cmd_report, RO,
+	  "report [--day|--week|--month|--since WHEN [--until WHEN]] "
+	  "[--by task|tag|day|user] [--json|--csv]",
+	  "Totals over a range, with a per-day chart" },
 	{ "restore", cmd_restore, DB, "restore TASK...",
 	  "Bring back deleted tasks" },
 	{ "rm", cmd_rm, DB, "rm TASK...", "Delete tasks (restore undoes it)" },
 	{ "show", cmd_show, RO, "show TASK",
 	  "Show a task with its time entries and comments" },
 	{ "start", cmd_start, DB, "start [TASK | TITLE] [--at WHEN] "
-	  "[--note TEXT]",
+	  "[--note TEXT] [--branch NAME]",
 	  "Start the timer (stops the running one; no TASK resumes the last)" },
 	{ "status", cmd_status, 0, "status [--format FMT]",
 	  "Print the running timer for shell prompts (exit 1 if none)" },

@@ -53,8 +53,9 @@ const struct cmd_entry *cmd_find(const char *name);
 /* Open the database now (commands flagged CMD_NEEDS_DB get it from main). */
 int cmd_open_db(struct tock_ctx *ctx, bool readonly);
 
-cmd_fn cmd_add, cmd_comment, cmd_done, cmd_edit, cmd_entry, cmd_help,
-    cmd_log, cmd_ls, cmd_restore, cmd_rm, cmd_show, cmd_start, cmd_status,
-    cmd_stop, cmd_track, cmd_version;
+cmd_fn cmd_add, cmd_comment, cmd_completion, cmd_done, cmd_edit, cmd_entry,
+    cmd_export, cmd_help, cmd_hook, cmd_import, cmd_log, cmd_ls, cmd_report,
+    cmd_restore, cmd_rm, cmd_show, cmd_start, cmd_status, cmd_stop,
+    cmd_track, cmd_version;
 
 #endif

@@ -104,7 +104,11 @@ cmd_start(int argc, char **argv, struct tock_ctx *ctx)
 		else {
 			struct strbuf sb = STRBUF_INIT;
 
+			/* The same shape as a start, with nothing stopped. */
+			strbuf_addstr(&sb, "{\"started\":");
 			json_entry_encode(&sb, e, 0, now);
+			strbuf_addstr(&sb, ",\"stopped\":null,"
+			    "\"created_task\":false,\"already_running\":true}");
 			out_json(&sb);
 			strbuf_release(&sb);
 		}
@@ -139,8 +143,8 @@ cmd_start(int argc, char **argv, struct tock_ctx *ctx)
 			json_entry_encode(&sb, stopped, 0, now);
 		else
 			strbuf_addstr(&sb, "null");
-		strbuf_addf(&sb, ",\"created_task\":%s}",
-		    created ? "true" : "false");
+		strbuf_addf(&sb, ",\"created_task\":%s,"
+		    "\"already_running\":false}", created ? "true" : "false");
 		out_json(&sb);
 		strbuf_release(&sb);
 	} else {

@@ -120,6 +120,16 @@ static const char *const db_migrations[] = {
 	"  user_id TEXT PRIMARY KEY, running_entry_id TEXT, running_hlc TEXT,"
 	"  _fhlc TEXT NOT NULL DEFAULT '{}', _seq INTEGER NOT NULL DEFAULT 0,"
 	"  _gen INTEGER NOT NULL DEFAULT 0);",
+
+	/* 2: what tock import has brought in, so importing the same file
+	 * again creates nothing (local only, never synced). */
+	"CREATE TABLE import_map ("
+	"  source TEXT NOT NULL,"		/* timewarrior, taskwarrior, ... */
+	"  source_id TEXT NOT NULL,"		/* the record's id in the source */
+	"  entity TEXT NOT NULL,"
+	"  entity_id TEXT NOT NULL,"
+	"  imported_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (source, source_id)) WITHOUT ROWID;",
 };
 
 #endif

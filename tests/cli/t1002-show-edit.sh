@@ -267,7 +267,7 @@ if [ -n "$PFX8" ]; then
 	expect_rc 4 "ambiguous 8-digit prefix"
 	run show "$(echo "$PFX8" | tr a-f A-F)"
 	expect_rc 4 "ambiguous upper-case prefix"
-	run show "$(echo "$PFX8" | cut -c1-4)-"
+	run show "$PFX8-"
 	expect_rc 4 "ambiguous prefix ending in a dash"
 fi
 
