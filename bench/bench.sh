@@ -346,6 +346,12 @@ for size in $SIZES; do
 	fi
 
 	bench "$size" floor "/bin/true" "-" "" 0 /bin/true
+	# The floor of a durable write here: one process, one 4 KB O_DSYNC
+	# write on the disk the databases are on.
+	: >"$WORK/sync.bin"
+	bench "$size" floor "dd 4K O_DSYNC" "-" "" 0 dd if=/dev/zero \
+	    of="$WORK/sync.bin" bs=4096 count=1 oflag=dsync conv=notrunc \
+	    status=none
 
 	# tock: every command on a fresh copy of the database.
 	fresh_tock() {

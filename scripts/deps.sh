@@ -6,7 +6,7 @@
 set -eu
 
 build="build-essential cmake pkg-config libsqlite3-dev libcjson-dev"
-test="$build libcmocka-dev sqlite3 python3 valgrind mandoc"
+test="$build libcmocka-dev sqlite3 python3 valgrind mandoc git timewarrior taskwarrior python3-icalendar"
 
 case "${1:-build}" in
 build) want=$build ;;

@@ -135,3 +135,21 @@ ops_since() {
 last_seq() {
 	sql "SELECT coalesce(max(seq), 0) FROM outbox"
 }
+
+# now_ms: the wall clock in Unix milliseconds.
+now_ms() {
+	date +%s%3N
+}
+
+# fmt_dur MS: a duration as tock prints it ("45s", "12m", "1h05m").
+fmt_dur() {
+	_s=$(($1 / 1000))
+	_m=$((_s / 60))
+	if [ "$_s" -lt 60 ]; then
+		echo "${_s}s"
+	elif [ "$_m" -lt 60 ]; then
+		echo "${_m}m"
+	else
+		printf '%dh%02dm\n' $((_m / 60)) $((_m % 60))
+	fi
+}
