@@ -62,6 +62,7 @@ const struct cmd_entry cmd_table[] = {
 	{ "track", cmd_track, DB,
 	  "track TASK (FROM..TO | DURATION [--at WHEN]) [--note TEXT]",
 	  "Record time after the fact" },
+	{ "ui", cmd_ui, 0, "ui", "Open the terminal interface (tock-tui)" },
 	{ "version", cmd_version, 0, "version", "Print tock's version" },
 	{ NULL, NULL, 0, NULL, NULL },
 };

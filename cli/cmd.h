@@ -56,6 +56,6 @@ int cmd_open_db(struct tock_ctx *ctx, bool readonly);
 cmd_fn cmd_add, cmd_comment, cmd_completion, cmd_done, cmd_edit, cmd_entry,
     cmd_export, cmd_help, cmd_hook, cmd_import, cmd_log, cmd_ls, cmd_report,
     cmd_restore, cmd_rm, cmd_show, cmd_start, cmd_status, cmd_stop,
-    cmd_track, cmd_version;
+    cmd_track, cmd_ui, cmd_version;
 
 #endif

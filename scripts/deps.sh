@@ -5,8 +5,8 @@
 # Installs only what is missing, so a second run costs nothing.
 set -eu
 
-build="build-essential cmake pkg-config libsqlite3-dev libcjson-dev"
-test="$build libcmocka-dev sqlite3 python3 valgrind mandoc git timewarrior taskwarrior python3-icalendar"
+build="build-essential cmake pkg-config libsqlite3-dev libcjson-dev libncurses-dev"
+test="$build libcmocka-dev sqlite3 python3 valgrind mandoc git timewarrior taskwarrior python3-icalendar tmux"
 
 case "${1:-build}" in
 build) want=$build ;;
