@@ -1404,6 +1404,22 @@ db_user_name(struct db *db, const char *id)
 }
 
 int
+db_data_version(struct db *db, int64_t *out, struct tock_err *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db, "PRAGMA data_version", err);
+
+	if (st == NULL)
+		return TOCK_ERR;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return dbi_fail(db, err, "cannot read data version");
+	}
+	*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
 db_outbox_count(struct db *db, int64_t *out, struct tock_err *err)
 {
 	sqlite3_stmt *st = dbi_stmt(db, "SELECT count(*) FROM outbox", err);

@@ -114,6 +114,11 @@ char *db_user_name(struct db *db, const char *id);
  * (statuscache.h).  Done after every commit; harmless to call any time. */
 int db_status_refresh(struct db *db);
 
+/* SQLite's PRAGMA data_version: changes whenever another connection
+ * (another process) commits, so a long-running reader such as the TUI can
+ * poll it cheaply to know when to reload. */
+int db_data_version(struct db *db, int64_t *out, struct tock_err *err);
+
 /* Counts for status displays and tests. */
 int db_outbox_count(struct db *db, int64_t *out, struct tock_err *err);
 

@@ -346,18 +346,26 @@ ops_entry_update(struct db *db, const char *entry_id, struct fieldset *fs,
 }
 
 static int
-entry_delete_tx(struct db *db, const char *entry_id, struct tock_err *err)
+entry_delete_tx(struct db *db, const char *entry_id, bool del,
+    struct tock_err *err)
 {
 	struct fieldset fs = FIELDSET_INIT;
 
-	fieldset_bool(&fs, "deleted", true);
-	return db_change(db, "time_entry", entry_id, "delete", &fs, err);
+	fieldset_bool(&fs, "deleted", del);
+	return db_change(db, "time_entry", entry_id, del ? "delete" :
+	    "restore", &fs, err);
 }
 
 int
 ops_entry_delete(struct db *db, const char *entry_id, struct tock_err *err)
 {
-	TX(db, err, entry_delete_tx(db, entry_id, err));
+	TX(db, err, entry_delete_tx(db, entry_id, true, err));
+}
+
+int
+ops_entry_restore(struct db *db, const char *entry_id, struct tock_err *err)
+{
+	TX(db, err, entry_delete_tx(db, entry_id, false, err));
 }
 
 static int

@@ -56,6 +56,9 @@ int ops_entry_update(struct db *db, const char *entry_id,
     struct fieldset *fs, struct tock_err *err);
 int ops_entry_delete(struct db *db, const char *entry_id,
     struct tock_err *err);
+/* Undo ops_entry_delete. */
+int ops_entry_restore(struct db *db, const char *entry_id,
+    struct tock_err *err);
 int ops_comment_add(struct db *db, const char *task_id, const char *body,
     char id[UUID_STRLEN + 1], struct tock_err *err);
 
