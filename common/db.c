@@ -157,6 +157,22 @@ dbi_dup_col_or_null(sqlite3_stmt *st, int col)
 	return s ? xstrdup((const char *)s) : NULL;
 }
 
+int
+dbi_int64(struct db *db, const char *sql, int64_t *out, struct tock_err *err)
+{
+	sqlite3_stmt *st = dbi_stmt(db, sql, err);
+
+	if (st == NULL)
+		return TOCK_ERR;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return dbi_fail(db, err, "cannot read database");
+	}
+	*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
 /* sync_meta access. */
 static int
 meta_get(struct db *db, const char *k, char *out, size_t n,
@@ -268,17 +284,12 @@ init_identity(struct db *db, struct tock_err *err)
 static int
 user_version(struct db *db, int *out, struct tock_err *err)
 {
-	sqlite3_stmt *st = dbi_stmt(db, "PRAGMA user_version", err);
+	int64_t v;
+	int rc;
 
-	if (st == NULL)
-		return TOCK_ERR;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return dbi_fail(db, err, "cannot read schema version");
-	}
-	*out = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return 0;
+	if ((rc = dbi_int64(db, "PRAGMA user_version", &v, err)) == 0)
+		*out = (int)v;
+	return rc;
 }
 
 static int
@@ -1406,31 +1417,11 @@ db_user_name(struct db *db, const char *id)
 int
 db_data_version(struct db *db, int64_t *out, struct tock_err *err)
 {
-	sqlite3_stmt *st = dbi_stmt(db, "PRAGMA data_version", err);
-
-	if (st == NULL)
-		return TOCK_ERR;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return dbi_fail(db, err, "cannot read data version");
-	}
-	*out = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return 0;
+	return dbi_int64(db, "PRAGMA data_version", out, err);
 }
 
 int
 db_outbox_count(struct db *db, int64_t *out, struct tock_err *err)
 {
-	sqlite3_stmt *st = dbi_stmt(db, "SELECT count(*) FROM outbox", err);
-
-	if (st == NULL)
-		return TOCK_ERR;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return dbi_fail(db, err, "cannot count outbox");
-	}
-	*out = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return 0;
+	return dbi_int64(db, "SELECT count(*) FROM outbox", out, err);
 }

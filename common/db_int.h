@@ -41,6 +41,9 @@ int dbi_fail(struct db *db, struct tock_err *err, const char *what);
 int dbi_step_done(struct db *db, sqlite3_stmt *st, struct tock_err *err,
     const char *what);
 int dbi_exec(struct db *db, const char *sql, struct tock_err *err);
+/* The first column of the first row of a parameterless query. */
+int dbi_int64(struct db *db, const char *sql, int64_t *out,
+    struct tock_err *err);
 /* Bind s, or NULL when s is NULL or empty. */
 void dbi_bind_text(sqlite3_stmt *st, int i, const char *s);
 void dbi_copy_col(char *dst, size_t n, sqlite3_stmt *st, int col);
