@@ -70,13 +70,9 @@ cmd_add(int argc, char **argv, struct tock_ctx *ctx)
 		return out_fail(&err);
 	}
 	task_opts_release(&o);
-	if (ctx->json) {
-		struct strbuf sb = STRBUF_INIT;
-
-		json_task_encode(&sb, t);
-		out_json(&sb);
-		strbuf_release(&sb);
-	} else
+	if (ctx->json)
+		out_task_json(t);
+	else
 		printf("Added task %s%d%s: %s\n", out_c(ctx, C_BOLD), t->num,
 		    out_c(ctx, C_RESET), t->title);
 	task_free(t);

@@ -77,13 +77,9 @@ cmd_edit(int argc, char **argv, struct tock_ctx *ctx)
 	if ((rc = ops_task_update(ctx->db, t->id, &fs, &err)) != 0 ||
 	    (rc = db_task_get(ctx->db, &after, t->id, &err)) != 0)
 		goto fail;
-	if (ctx->json) {
-		struct strbuf sb = STRBUF_INIT;
-
-		json_task_encode(&sb, after);
-		out_json(&sb);
-		strbuf_release(&sb);
-	} else
+	if (ctx->json)
+		out_task_json(after);
+	else
 		printf("Updated task %s: %s\n", ref, after->title);
 	task_opts_release(&o);
 	task_free(t);

@@ -36,11 +36,7 @@ report(struct tock_ctx *ctx, const char *verb, const char *ref,
 	char from[32], to[32], dur[32];
 
 	if (ctx->json) {
-		struct strbuf sb = STRBUF_INIT;
-
-		json_entry_encode(&sb, e, 0, now);
-		out_json(&sb);
-		strbuf_release(&sb);
+		out_entry_json(e, now);
 		return;
 	}
 	out_when(from, sizeof from, e->start_time, now);

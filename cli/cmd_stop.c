@@ -47,13 +47,9 @@ cmd_stop(int argc, char **argv, struct tock_ctx *ctx)
 		    "stop takes no arguments");
 	if ((rc = ops_timer_stop(ctx->db, at, &e, &err)) != 0)
 		return out_fail(&err);
-	if (ctx->json) {
-		struct strbuf sb = STRBUF_INIT;
-
-		json_entry_encode(&sb, e, 0, now);
-		out_json(&sb);
-		strbuf_release(&sb);
-	} else {
+	if (ctx->json)
+		out_entry_json(e, now);
+	else {
 		timefmt_local(when, sizeof when, e->end_time, "%H:%M");
 		timefmt_duration(dur, sizeof dur, e->end_time - e->start_time);
 		printf("Stopped '%s' at %s after %s\n",

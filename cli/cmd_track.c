@@ -83,13 +83,9 @@ cmd_track(int argc, char **argv, struct tock_ctx *ctx)
 		task_free(t);
 		return out_fail(&err);
 	}
-	if (ctx->json) {
-		struct strbuf sb = STRBUF_INIT;
-
-		json_entry_encode(&sb, e, 0, now);
-		out_json(&sb);
-		strbuf_release(&sb);
-	} else {
+	if (ctx->json)
+		out_entry_json(e, now);
+	else {
 		out_task_ref(ref, sizeof ref, t);
 		out_when(from_s, sizeof from_s, from, now);
 		timefmt_local(to_s, sizeof to_s, to, "%H:%M");

@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 #include "err.h"
+#include "json.h"
 #include "output.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -104,6 +105,26 @@ out_json(struct strbuf *sb)
 {
 	fwrite(sb->buf, 1, sb->len, stdout);
 	fputc('\n', stdout);
+}
+
+void
+out_task_json(const struct task *t)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	json_task_encode(&sb, t);
+	out_json(&sb);
+	strbuf_release(&sb);
+}
+
+void
+out_entry_json(const struct entry *e, int64_t now)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	json_entry_encode(&sb, e, 0, now);
+	out_json(&sb);
+	strbuf_release(&sb);
 }
 
 char *

@@ -39,6 +39,9 @@ void out_task_ref(char *buf, size_t n, const struct task *t);
 void out_entry_task_ref(char *buf, size_t n, const struct entry *e);
 /* Print a JSON value followed by a newline to stdout. */
 void out_json(struct strbuf *sb);
+/* Print one task / time entry as JSON (json.h shapes) on a line. */
+void out_task_json(const struct task *t);
+void out_entry_json(const struct entry *e, int64_t now);
 /* Read all of stdin (for "-" arguments), bounded; malloc'd or NULL. */
 char *out_read_stdin(size_t max);
 
