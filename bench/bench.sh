@@ -19,7 +19,6 @@
 # Nothing is written in the tree outside bench/out/ (which is gitignored),
 # and no HOME of yours is touched: every tool runs with a throwaway HOME.
 set -euo pipefail
-# shellcheck disable=SC2015 # A && B || die: die is what either failing means
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 QUICK=${BENCH_QUICK:-0}
@@ -90,6 +89,7 @@ if [ -n "${TOCK_BIN:-}" ]; then
 else
 	BUILD=$REPO/bench/out/build
 	say "bench: building tock (Release) in $BUILD"
+	# shellcheck disable=SC2015 # A && B || die: either failing is fatal
 	cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
 	    -DTOCK_BUILD_TESTS=OFF >"$OUT/build.log" 2>&1 &&
 	    cmake --build "$BUILD" -j"$(nproc)" >>"$OUT/build.log" 2>&1 ||
@@ -237,6 +237,7 @@ check_tock_db() { # SIZE DB
 	            (SELECT integrity_check FROM pragma_integrity_check)")
 	local want_tasks=$NTASKS
 	[ "$n" -gt 0 ] || want_tasks=1
+	# shellcheck disable=SC2015 # A && B || die: either failing is fatal
 	[ "$tasks" = "$want_tasks" ] && [ "$open" = "$want_tasks" ] &&
 	    [ "$entries" = "$n" ] && [ "$fk" = 0 ] && [ "$ic" = ok ] ||
 	    die "tock db for size $n: $tasks tasks ($open open), $entries entries, fk $fk, $ic"
@@ -438,7 +439,8 @@ say ""
 
 {
 	echo "tock benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
-	echo "machine: $(nproc) CPUs, $cpu, $(uname -sr), data on $fs_type"
+	echo "machine: $(nproc) CPUs, $cpu, $(uname -sr), data on $fs_type," \
+	    "load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 	echo "tock $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')" \
 	    "Release; timew $(timew --version 2>/dev/null | head -n1);" \
 	    "task $(task --version 2>/dev/null); runs $RUNS (median)," \
