@@ -342,6 +342,42 @@ load_identity(struct db *db, struct tock_err *err)
 	return 0;
 }
 
+/*
+ * The default VFS, except that it opens an existing WAL file without
+ * O_CREAT.  SQLite fsyncs the directory after the first sync of any WAL it
+ * opened with O_CREAT, since the file might be new; every tock command is
+ * a new process, so each paid a directory fsync on its first commit.  Our
+ * WAL is never deleted (see db_close), so the entry was made durable by
+ * the process that created it, which SQLite still makes sync the
+ * directory.
+ */
+static sqlite3_vfs wal_vfs;
+static int (*unix_open)(sqlite3_vfs *, const char *, sqlite3_file *, int,
+    int *);
+
+static int
+wal_vfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file,
+    int flags, int *out_flags)
+{
+	if ((flags & SQLITE_OPEN_WAL) && name != NULL && access(name, F_OK) == 0)
+		flags &= ~SQLITE_OPEN_CREATE;
+	return unix_open(vfs, name, file, flags, out_flags);
+}
+
+static void
+register_vfs(void)
+{
+	sqlite3_vfs *base = sqlite3_vfs_find(NULL);
+
+	if (base == NULL)
+		return;
+	wal_vfs = *base;
+	unix_open = base->xOpen;
+	wal_vfs.zName = "tock-unix";
+	wal_vfs.xOpen = wal_vfs_open;
+	sqlite3_vfs_register(&wal_vfs, 1);
+}
+
 int
 db_open(struct db **out, const char *path, int flags, struct tock_err *err)
 {
@@ -364,6 +400,7 @@ db_open(struct db **out, const char *path, int flags, struct tock_err *err)
 	 * nothing here reads them.  Must precede sqlite3_initialize(). */
 	if (!configured) {
 		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+		register_vfs();
 		configured = true;
 	}
 	db = xcalloc(1, sizeof *db);
@@ -748,8 +785,7 @@ row_scope_base(struct db *db, const struct entityspec *es, const char *id,
 }
 
 /*
- * UPDATE the row's plain columns (unless plain is false, after an INSERT),
- * its metadata keys and its field clocks.  Parameters: ?1 id, ?2 hlc, and
+ * UPDATE the row's plain columns, its metadata keys and its field clocks.  Parameters: ?1 id, ?2 hlc, and
  * per field i: ?(3+3i) the _fhlc path, ?(4+3i) the value, ?(5+3i) the path
  * of a metadata key.  Paths quote the name: "metadata.k" is one key of
  * _fhlc, k one key of metadata.
@@ -757,7 +793,7 @@ row_scope_base(struct db *db, const struct entityspec *es, const char *id,
 static int
 update_row(struct db *db, const struct entityspec *es, const char *id,
     const char *kind, const struct fieldset *fs, const char *hlc,
-    bool plain, struct tock_err *err)
+    struct tock_err *err)
 {
 	struct strbuf sql = STRBUF_INIT, meta = STRBUF_INIT;
 	sqlite3_stmt *st;
@@ -784,7 +820,7 @@ update_row(struct db *db, const struct entityspec *es, const char *id,
 				    meta.buf, p + 2, p + 1);
 			strbuf_release(&meta);
 			meta = tmp;
-		} else if (plain)
+		} else
 			strbuf_addf(&sql, "%s = ?%d, ", f->name, p + 1);
 	}
 	if (strcmp(meta.buf, "metadata") != 0)
@@ -793,7 +829,7 @@ update_row(struct db *db, const struct entityspec *es, const char *id,
 	 * the server derives its own, so it is not in the op. */
 	if (entry && strcmp(kind, "timer.stop") == 0)
 		strbuf_addstr(&sql, "end_src = 'stop', ");
-	else if (entry && plain && fieldset_get(fs, "end_time") != NULL)
+	else if (entry && fieldset_get(fs, "end_time") != NULL)
 		strbuf_addstr(&sql, "end_src = 'edit', ");
 	strbuf_addstr(&sql, "_fhlc = json_set(_fhlc");
 	for (i = 0; i < fs->n; i++)
@@ -818,6 +854,76 @@ update_row(struct db *db, const struct entityspec *es, const char *id,
 			    f->name + 9), -1, free);
 	}
 	rc = dbi_step_done(db, st, err, "cannot update row");
+	return rc;
+}
+
+/*
+ * INSERT a new row with all its fields, its metadata keys and a field
+ * clock for each, in one statement.  Parameters: ?1 id, ?2 the _fhlc
+ * object, then per field i ?(3+2i) the value and ?(4+2i) the metadata
+ * path of a "metadata.<k>" field.
+ */
+static int
+insert_row(struct db *db, const struct entityspec *es, const char *id,
+    const struct fieldset *fs, const char *hlc, struct tock_err *err)
+{
+	struct strbuf sql = STRBUF_INIT, vals = STRBUF_INIT, meta = STRBUF_INIT;
+	struct strbuf fhlc = STRBUF_INIT;
+	sqlite3_stmt *st;
+	int i, p, rc;
+
+	strbuf_addf(&sql, "INSERT INTO %s(id, _fhlc", es->table);
+	strbuf_addstr(&vals, "?1, ?2");
+	strbuf_addstr(&meta, "'{}'");
+	strbuf_addch(&fhlc, '{');
+	for (i = 0; i < fs->n; i++) {
+		const struct field *f = &fs->f[i];
+
+		p = 3 + 2 * i;
+		strbuf_addstr(&fhlc, i ? "," : "");
+		strbuf_add_json_str(&fhlc, f->name);
+		strbuf_addch(&fhlc, ':');
+		strbuf_add_json_str(&fhlc, hlc);
+		if (!is_meta(f)) {
+			strbuf_addf(&sql, ", %s", f->name);
+			strbuf_addf(&vals, ", ?%d", p);
+		} else if (f->type != FIELD_NULL) {
+			struct strbuf tmp = STRBUF_INIT;
+
+			strbuf_addf(&tmp, f->type == FIELD_JSON ?
+			    "json_set(%s, ?%d, json(?%d))" :
+			    "json_set(%s, ?%d, ?%d)", meta.buf, p + 1, p);
+			strbuf_release(&meta);
+			meta = tmp;
+		}
+	}
+	strbuf_addch(&fhlc, '}');
+	if (strcmp(meta.buf, "'{}'") != 0) {
+		strbuf_addstr(&sql, ", metadata");
+		strbuf_addf(&vals, ", %s", meta.buf);
+	}
+	strbuf_addf(&sql, ") VALUES (%s)", vals.buf);
+	st = dbi_stmt(db, sql.buf, err);
+	strbuf_release(&sql);
+	strbuf_release(&vals);
+	strbuf_release(&meta);
+	if (st == NULL) {
+		strbuf_release(&fhlc);
+		return TOCK_ERR;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, fhlc.buf, -1, SQLITE_STATIC);
+	for (i = 0; i < fs->n; i++) {
+		const struct field *f = &fs->f[i];
+
+		p = 3 + 2 * i;
+		bind_field(st, p, f);
+		if (is_meta(f))
+			sqlite3_bind_text(st, p + 1, xasprintf("$.\"%s\"",
+			    f->name + 9), -1, free);
+	}
+	rc = dbi_step_done(db, st, err, "cannot insert row");
+	strbuf_release(&fhlc);
 	return rc;
 }
 
@@ -848,12 +954,12 @@ db_change(struct db *db, const char *entity, const char *entity_id,
     const char *kind, const struct fieldset *fs, struct tock_err *err)
 {
 	const struct entityspec *es = entity_spec(entity);
-	struct strbuf sql = STRBUF_INIT, json = STRBUF_INIT, base = STRBUF_INIT;
+	struct strbuf json = STRBUF_INIT, base = STRBUF_INIT;
 	char hlc[HLC_STRLEN + 1], scope[UUID_STRLEN + 1], op_id[UUID_STRLEN + 1];
 	bool create = strcmp(kind, "create") == 0 ||
 	    strcmp(kind, "timer.start") == 0;
 	sqlite3_stmt *st;
-	int i, n, rc;
+	int i, rc;
 
 	if (!db->in_tx)
 		TOCK_BUG("db_change outside a transaction");
@@ -871,34 +977,11 @@ db_change(struct db *db, const char *entity, const char *entity_id,
 			TOCK_BUG("create of %s without workspace_id", entity);
 		else
 			snprintf(scope, sizeof scope, "%s", ws->text);
-		strbuf_addf(&sql, "INSERT INTO %s(id", es->table);
-		for (i = 0, n = 0; i < fs->n; i++) {
-			if (is_meta(&fs->f[i]))
-				continue;
-			strbuf_addf(&sql, ", %s", fs->f[i].name);
-			n++;
-		}
-		strbuf_addstr(&sql, ") VALUES (?1");
-		for (i = 0; i < n; i++)
-			strbuf_addf(&sql, ", ?%d", i + 2);
-		strbuf_addstr(&sql, ")");
-		st = dbi_stmt(db, sql.buf, err);
-		strbuf_release(&sql);
-		if (st == NULL)
-			return TOCK_ERR;
-		sqlite3_bind_text(st, 1, entity_id, -1, SQLITE_STATIC);
-		for (i = 0, n = 2; i < fs->n; i++)
-			if (!is_meta(&fs->f[i]))
-				bind_field(st, n++, &fs->f[i]);
-		if ((rc = dbi_step_done(db, st, err, "cannot insert row")) != 0)
+		if ((rc = insert_row(db, es, entity_id, fs, hlc, err)) != 0)
 			return rc;
 	} else if ((rc = row_scope_base(db, es, entity_id, fs, scope, &base,
-	    err)) != 0) {
-		strbuf_release(&base);
-		return rc;
-	}
-	if ((rc = update_row(db, es, entity_id, kind, fs, hlc, !create,
-	    err)) != 0)
+	    err)) != 0 ||
+	    (rc = update_row(db, es, entity_id, kind, fs, hlc, err)) != 0)
 		goto out;
 	if (strcmp(entity, "task") == 0 &&
 	    (rc = task_renumber(db, entity_id, err)) != 0)
