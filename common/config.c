@@ -155,6 +155,14 @@ config_load(struct config **out, const char *path, struct tock_err *err)
 			    "config file '%s' is too large", path);
 		}
 	}
+	/* A directory opens fine and fails on read (EISDIR). */
+	if (ferror(f)) {
+		rc = tock_err_set(err, TOCK_EIO, "cannot read '%s': %s", path,
+		    strerror(errno));
+		fclose(f);
+		strbuf_release(&sb);
+		return rc;
+	}
 	fclose(f);
 	rc = config_parse(out, sb.buf, path, err);
 	strbuf_release(&sb);

@@ -1361,17 +1361,21 @@ db_entry_list(struct db *db, const struct entry_filter *f, db_entry_cb *cb,
 	int rc;
 
 	/*
-	 * @N counts from the newest entry, so rank over everything that
-	 * starts at or after the window; then keep the window.  Entries
-	 * start before they end, so "overlaps [since, until)" is
-	 * start < until AND (end > since OR running).
+	 * @N counts from the newest entry (db_entry_resolve), and manual
+	 * entries may overlap: an entry that starts after one in the window
+	 * but ends before the window still counts.  So rank every entry that
+	 * starts at or after the earliest start in the window, then keep the
+	 * window: start < until AND (end > since OR running).
 	 */
 	st = dbi_stmt(db, "SELECT * FROM (SELECT " ENTRY_COLS ", "
 	    "row_number() OVER (ORDER BY e.start_time DESC, e.id DESC) "
 	    ENTRY_FROM "WHERE e.user_id = ?1 AND e.deleted = 0 AND "
-	    "(e.end_time IS NULL OR e.end_time > ?2 OR e.start_time >= ?2)) "
-	    "WHERE start_time < ?3 AND (?4 IS NULL OR task_id = ?4) "
-	    "ORDER BY start_time, id", err);
+	    "e.start_time >= (SELECT min(start_time) FROM time_entries w "
+	    "WHERE w.user_id = ?1 AND w.deleted = 0 AND w.start_time < ?3 AND "
+	    "(w.end_time IS NULL OR w.end_time > ?2 OR w.start_time >= ?2))) "
+	    "WHERE start_time < ?3 AND "
+	    "(end_time IS NULL OR end_time > ?2 OR start_time >= ?2) AND "
+	    "(?4 IS NULL OR task_id = ?4) ORDER BY start_time, id", err);
 	if (st == NULL)
 		return TOCK_ERR;
 	sqlite3_bind_text(st, 1, db->user_id, -1, SQLITE_STATIC);

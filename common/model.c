@@ -87,14 +87,19 @@ task_status_open(enum task_status s)
 	return s == TASK_TODO || s == TASK_IN_PROGRESS;
 }
 
+/* C0 controls, DEL, and the C1 controls U+0080..U+009F (0xc2 0x80-0x9f
+ * in UTF-8): in a title they would reach other people's terminals. */
 static bool
 has_control(const char *s)
 {
 	const unsigned char *p;
 
-	for (p = (const unsigned char *)s; *p; p++)
+	for (p = (const unsigned char *)s; *p; p++) {
 		if (*p < 0x20 || *p == 0x7f)
 			return true;
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return true;
+	}
 	return false;
 }
 

@@ -289,8 +289,10 @@ track_tx(struct db *db, const char *task_id, int64_t from, int64_t to,
 	fieldset_int(&fs, "end_time", to);
 	if (note != NULL)
 		fieldset_text(&fs, "notes", note);
+	/* The field set borrows t's strings: free t only after the write. */
+	rc = db_change(db, "time_entry", entry_id, "create", &fs, err);
 	task_free(t);
-	return db_change(db, "time_entry", entry_id, "create", &fs, err);
+	return rc;
 }
 
 int
@@ -384,8 +386,9 @@ comment_tx(struct db *db, const char *task_id, const char *body,
 	fieldset_text(&fs, "author_id", db_user_id(db));
 	fieldset_text(&fs, "body", body);
 	fieldset_int(&fs, "created_at", db_now(db));
+	rc = db_change(db, "comment", id, "create", &fs, err);
 	task_free(t);
-	return db_change(db, "comment", id, "create", &fs, err);
+	return rc;
 }
 
 int
