@@ -1,17 +1,20 @@
 #!/bin/sh
 # deps.sh - install the Debian 12 packages tock needs.
 #   sh scripts/deps.sh build   what building tock needs
-#   sh scripts/deps.sh test    that plus what the test suite runs
+#   sh scripts/deps.sh server  that plus what tock-server needs
+#   sh scripts/deps.sh test    everything, and what the test suite runs
 # Installs only what is missing, so a second run costs nothing.
 set -eu
 
 build="build-essential cmake pkg-config libsqlite3-dev libcjson-dev libncurses-dev"
-test="$build libcmocka-dev sqlite3 python3 valgrind mandoc git timewarrior taskwarrior python3-icalendar tmux"
+server="libwebsockets-dev libpq-dev libssl-dev libcrypt-dev postgresql"
+test="$build $server libcmocka-dev curl sqlite3 python3 valgrind mandoc git timewarrior taskwarrior python3-icalendar tmux"
 
 case "${1:-build}" in
 build) want=$build ;;
+server) want="$build $server" ;;
 test) want=$test ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+*) echo "usage: $0 build|server|test" >&2; exit 2 ;;
 esac
 
 missing=
