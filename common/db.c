@@ -406,6 +406,7 @@ db_open(struct db **out, const char *path, int flags, struct tock_err *err)
 	db = xcalloc(1, sizeof *db);
 	db->path = xstrdup(path);
 	db->readonly = (flags & DB_OPEN_READONLY) != 0;
+	db->shm_fd = -1;
 	/* One connection per thread of use: the connection mutex is not
 	 * needed. */
 	if (sqlite3_open_v2(path, &db->h, oflags | SQLITE_OPEN_NOMUTEX,
@@ -487,6 +488,9 @@ db_close(struct db *db)
 	if (!db->readonly && db->h != NULL)
 		checkpoint_if_large(db);
 	sqlite3_close(db->h);
+	/* Only now: closing it earlier would drop SQLite's locks on -shm. */
+	if (db->shm_fd >= 0)
+		close(db->shm_fd);
 	free(db->path);
 	free(db);
 }
@@ -552,13 +556,15 @@ db_status_refresh(struct db *db)
 	 * Tag, read, tag again, inside one read transaction: equal tags mean
 	 * no commit came in between, so the entry read belongs to that tag.
 	 */
-	if (statuscache_tag(tag0, db->path, time_now_ms()) != 0)
+	if (db->shm_fd < 0 && (db->shm_fd = statuscache_open_shm(db->path)) < 0)
+		return TOCK_ENOTFOUND;
+	if (statuscache_tag(tag0, db->shm_fd, db->path, time_now_ms()) != 0)
 		return TOCK_ENOTFOUND;
 	if (dbi_exec(db, "BEGIN", NULL) != 0)
 		return TOCK_ERR;
 	rc = db_entry_running(db, &e, NULL);
 	if ((rc == 0 || rc == TOCK_ENOTRUNNING) &&
-	    statuscache_tag(tag1, db->path, time_now_ms()) == 0 &&
+	    statuscache_tag(tag1, db->shm_fd, db->path, time_now_ms()) == 0 &&
 	    strcmp(tag0, tag1) == 0)
 		rc = statuscache_write(db->path, tag0, rc == 0 ? e : NULL);
 	else

@@ -21,6 +21,7 @@ struct db {
 	sqlite3 *h;
 	char *path;
 	bool readonly;
+	int shm_fd;		/* for the status cache; see statuscache.h */
 	char user_id[UUID_STRLEN + 1];
 	char workspace_id[UUID_STRLEN + 1];
 	int64_t clock_offset;

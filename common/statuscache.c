@@ -23,22 +23,30 @@ side_path(const char *dbpath, const char *suffix)
 }
 
 int
-statuscache_tag(char tag[STATUSCACHE_TAGLEN], const char *dbpath,
+statuscache_open_shm(const char *dbpath)
+{
+	char *shm = side_path(dbpath, "-shm");
+	int fd = open(shm, O_RDONLY | O_CLOEXEC);
+
+	free(shm);
+	return fd;
+}
+
+int
+statuscache_tag(char tag[STATUSCACHE_TAGLEN], int shm_fd, const char *dbpath,
     int64_t now_ms)
 {
 	unsigned char hdr[2 * WAL_HDR];
-	char *shm = side_path(dbpath, "-shm");
 	struct stat st;
 	int64_t mtime_ms;
 	ssize_t n;
-	int fd, i, len;
+	int fd = shm_fd, i, len;
 
-	fd = open(shm, O_RDONLY | O_CLOEXEC);
-	free(shm);
-	if (fd < 0)
+	if (fd < 0 && (fd = statuscache_open_shm(dbpath)) < 0)
 		return TOCK_ENOTFOUND;
 	n = pread(fd, hdr, sizeof hdr, 0);
-	close(fd);
+	if (fd != shm_fd)
+		close(fd);
 	/* Writers update copy 1 then copy 2: equal copies and isInit mean
 	 * a complete header (SQLite's own readers check the same way). */
 	if (n != (ssize_t)sizeof hdr || memcmp(hdr, hdr + WAL_HDR, WAL_HDR) != 0
@@ -93,7 +101,8 @@ statuscache_read(struct entry **out, const char *dbpath, int64_t now_ms)
 	buf[n] = '\0';
 	if ((line = next_line(&p)) == NULL || strcmp(line, "tock-status 1") != 0
 	    || (line = next_line(&p)) == NULL ||
-	    statuscache_tag(tag, dbpath, now_ms) != 0 || strcmp(line, tag) != 0)
+	    statuscache_tag(tag, -1, dbpath, now_ms) != 0 ||
+	    strcmp(line, tag) != 0)
 		return TOCK_ENOTFOUND;
 	if ((line = next_line(&p)) == NULL)
 		return TOCK_ENOTFOUND;

@@ -25,10 +25,20 @@ struct tock_err;
 
 #define STATUSCACHE_TAGLEN 160
 
-/* The current tag of the database at dbpath; TOCK_ENOTFOUND when there is
- * none to trust (no WAL index, torn header, racy mtime). */
-int statuscache_tag(char tag[STATUSCACHE_TAGLEN], const char *dbpath,
-    int64_t now_ms);
+/*
+ * The current tag of the database at dbpath; TOCK_ENOTFOUND when there is
+ * none to trust (no WAL index, torn header, racy mtime).  shm_fd is an open
+ * descriptor of <db>-shm, or -1 to open and close one here.
+ *
+ * A process with an open SQLite connection must pass its own descriptor
+ * and keep it open until after sqlite3_close(): closing any descriptor of
+ * a file drops every POSIX lock the process holds on it, SQLite's included,
+ * and another process would then reset the WAL index under SQLite's feet.
+ */
+int statuscache_tag(char tag[STATUSCACHE_TAGLEN], int shm_fd,
+    const char *dbpath, int64_t now_ms);
+/* Open <db>-shm read-only for statuscache_tag (-1 if it does not exist). */
+int statuscache_open_shm(const char *dbpath);
 /* A fresh cache: 0 and *out = the running entry (NULL if none runs);
  * TOCK_ENOTFOUND when missing or stale. */
 int statuscache_read(struct entry **out, const char *dbpath, int64_t now_ms);
