@@ -32,6 +32,8 @@ batch_run(int argc, char **argv, struct tock_ctx *ctx, const char *cmd,
 	}
 	if (optind == argc)
 		return out_usage(cmd, EXIT_USAGE, "name at least one task");
+	if ((rc = cmd_db(ctx)) != 0)
+		return rc;
 	strbuf_addch(&sb, '[');
 	for (i = optind; i < argc; i++) {
 		struct tock_err err = TOCK_ERR_INIT;
@@ -45,10 +47,14 @@ batch_run(int argc, char **argv, struct tock_ctx *ctx, const char *cmd,
 		out_task_ref(ref, sizeof ref, t);
 		if ((rc = fn(ctx, t, &err)) != 0 ||
 		    (rc = db_task_get(ctx->db, &after, t->id, &err)) != 0) {
-			status = out_fail(&err);
+			out_error("task %s: %s", argv[i], err.msg);
+			status = out_exit_status(err.code);
 			task_free(t);
 			continue;
 		}
+		/* A restored task has a number again: show the new one. */
+		if (after->num > 0)
+			out_task_ref(ref, sizeof ref, after);
 		if (ctx->json) {
 			if (n++)
 				strbuf_addch(&sb, ',');

@@ -5,24 +5,27 @@
 
 #define DB CMD_NEEDS_DB
 #define RO (CMD_NEEDS_DB | CMD_READONLY)
+/* The commands that open the database only after checking arguments. */
+#define LDB (DB | CMD_LAZY_DB)
+#define LRO (RO | CMD_LAZY_DB)
 
 const struct cmd_entry cmd_table[] = {
-	{ "add", cmd_add, DB,
+	{ "add", cmd_add, LDB,
 	  "add TITLE [-d DESC] [--due WHEN] [--assign EMAIL|me] [--tag T]... "
 	  "[--priority P] [--meta K=V]... [--branch NAME]",
 	  "Create a task" },
-	{ "comment", cmd_comment, DB, "comment TASK TEXT|-",
+	{ "comment", cmd_comment, LDB, "comment TASK TEXT|-",
 	  "Add a comment to a task" },
 	{ "completion", cmd_completion, 0, "completion bash|zsh|fish",
 	  "Print a shell completion script" },
-	{ "done", cmd_done, DB, "done TASK...",
+	{ "done", cmd_done, LDB, "done TASK...",
 	  "Mark tasks done (stops their timer)" },
-	{ "edit", cmd_edit, DB,
+	{ "edit", cmd_edit, LDB,
 	  "edit TASK [--title T] [-d DESC] [--status S] [--due WHEN|none] "
 	  "[--assign EMAIL|me|none] [--tag +T|-T]... [--priority P|none] "
 	  "[--meta K=V]... [--branch NAME|none]",
 	  "Change a task's fields" },
-	{ "entry", cmd_entry, DB,
+	{ "entry", cmd_entry, LDB,
 	  "entry edit ID [--start WHEN] [--end WHEN] [--note TEXT] | "
 	  "entry rm ID",
 	  "Edit or delete a time entry" },
@@ -37,10 +40,10 @@ const struct cmd_entry cmd_table[] = {
 	{ "import", cmd_import, DB,
 	  "import timewarrior|taskwarrior|watson|tock FILE|-",
 	  "Import history from other trackers (idempotent)" },
-	{ "log", cmd_log, RO,
+	{ "log", cmd_log, LRO,
 	  "log [--since WHEN] [--until WHEN] [--task TASK]",
 	  "List time entries by day" },
-	{ "ls", cmd_ls, RO,
+	{ "ls", cmd_ls, LRO,
 	  "ls [--status S] [--tag T] [--mine] [--due-before WHEN] [--all] "
 	  "[--deleted]",
 	  "List tasks" },
@@ -48,18 +51,18 @@ const struct cmd_entry cmd_table[] = {
 	  "report [--day|--week|--month|--since WHEN [--until WHEN]] "
 	  "[--by task|tag|day|user] [--json|--csv]",
 	  "Totals over a range, with a per-day chart" },
-	{ "restore", cmd_restore, DB, "restore TASK...",
+	{ "restore", cmd_restore, LDB, "restore TASK...",
 	  "Bring back deleted tasks" },
-	{ "rm", cmd_rm, DB, "rm TASK...", "Delete tasks (restore undoes it)" },
-	{ "show", cmd_show, RO, "show TASK",
+	{ "rm", cmd_rm, LDB, "rm TASK...", "Delete tasks (restore undoes it)" },
+	{ "show", cmd_show, LRO, "show TASK",
 	  "Show a task with its time entries and comments" },
-	{ "start", cmd_start, DB, "start [TASK | TITLE] [--at WHEN] "
+	{ "start", cmd_start, LDB, "start [TASK | TITLE] [--at WHEN] "
 	  "[--note TEXT] [--branch NAME]",
 	  "Start the timer (stops the running one; no TASK resumes the last)" },
 	{ "status", cmd_status, 0, "status [--format FMT]",
 	  "Print the running timer for shell prompts (exit 1 if none)" },
-	{ "stop", cmd_stop, DB, "stop [--at WHEN]", "Stop the running timer" },
-	{ "track", cmd_track, DB,
+	{ "stop", cmd_stop, LDB, "stop [--at WHEN]", "Stop the running timer" },
+	{ "track", cmd_track, LDB,
 	  "track TASK (FROM..TO | DURATION [--at WHEN]) [--note TEXT]",
 	  "Record time after the fact" },
 	{ "ui", cmd_ui, 0, "ui", "Open the terminal interface (tock-tui)" },

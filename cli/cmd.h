@@ -30,11 +30,15 @@ struct tock_ctx {
 	bool color;		/* stdout is a terminal and NO_COLOR unset */
 	int width;		/* terminal columns; 0 = not a terminal */
 	int verbose;
+	const struct cmd_entry *cmd;	/* the command being run */
 };
 
 enum cmd_flags {
 	CMD_NEEDS_DB = 1 << 0,	/* main opens the database first */
 	CMD_READONLY = 1 << 1,	/* ... read-only, without creating it */
+	CMD_LAZY_DB = 1 << 2,	/* the command calls cmd_db() itself, once its
+				 * arguments are known good: a usage error
+				 * never creates or touches the database */
 };
 
 typedef int cmd_fn(int argc, char **argv, struct tock_ctx *ctx);
@@ -52,6 +56,9 @@ const struct cmd_entry *cmd_find(const char *name);
 
 /* Open the database now (commands flagged CMD_NEEDS_DB get it from main). */
 int cmd_open_db(struct tock_ctx *ctx, bool readonly);
+/* For CMD_LAZY_DB commands: open the database as the table row says;
+ * returns 0 or the exit status of the reported failure. */
+int cmd_db(struct tock_ctx *ctx);
 
 cmd_fn cmd_add, cmd_comment, cmd_completion, cmd_done, cmd_edit, cmd_entry,
     cmd_export, cmd_help, cmd_hook, cmd_import, cmd_log, cmd_ls, cmd_report,

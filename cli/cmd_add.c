@@ -62,6 +62,8 @@ cmd_add(int argc, char **argv, struct tock_ctx *ctx)
 		    "a title is required" : "give the title as one argument "
 		    "(quote it)");
 	o.title = argv[optind];
+	if ((rc = cmd_db(ctx)) != 0)
+		return rc;
 	if ((rc = model_check_title(o.title, &err)) != 0 ||
 	    (rc = task_opts_fields(&o, ctx->db, NULL, &fs, &err)) != 0 ||
 	    (rc = ops_task_create(ctx->db, id, &fs, &err)) != 0 ||

@@ -54,6 +54,8 @@ cmd_comment(int argc, char **argv, struct tock_ctx *ctx)
 	if (argc - optind != 2)
 		return out_usage(COMMAND_NAME, EXIT_USAGE,
 		    "give a task and the text (quoted, or - for stdin)");
+	if ((rc = cmd_db(ctx)) != 0)
+		return rc;
 	if (strcmp(argv[optind + 1], "-") == 0) {
 		if ((body = out_read_stdin(TEXT_MAX)) == NULL) {
 			out_error("comment is too long (at most %d bytes)",

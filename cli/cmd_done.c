@@ -11,9 +11,9 @@ done_one(struct tock_ctx *ctx, const struct task *t, struct tock_err *err)
 
 	if (t->deleted)
 		return tock_err_set(err, TOCK_EINVAL,
-		    "task %s is deleted (restore it first)", t->id);
+		    "deleted (restore it first)");
 	if (t->status == TASK_DONE)
-		return tock_err_set(err, TOCK_EINVAL, "task is already done");
+		return tock_err_set(err, TOCK_EINVAL, "already done");
 	/* ops stops a timer running on it in the same transaction. */
 	fieldset_text(&fs, "status", "done");
 	return ops_task_update(ctx->db, t->id, &fs, err);

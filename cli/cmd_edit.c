@@ -64,6 +64,8 @@ cmd_edit(int argc, char **argv, struct tock_ctx *ctx)
 	}
 	if (argc - optind != 1)
 		return out_usage(COMMAND_NAME, EXIT_USAGE, "name one task");
+	if ((rc = cmd_db(ctx)) != 0)
+		return rc;
 	if ((rc = out_load_task(ctx, argv[optind], &t)) != 0)
 		return rc;
 	out_task_ref(ref, sizeof ref, t);

@@ -56,20 +56,15 @@ entry_edit(int argc, char **argv, struct tock_ctx *ctx)
 	struct tock_err err = TOCK_ERR_INIT;
 	struct fieldset fs = FIELDSET_INIT;
 	char id[UUID_STRLEN + 1];
+	const char *start = NULL, *end = NULL;
 	struct entry *e = NULL;
-	int64_t now = db_now(ctx->db), t;
+	int64_t now, t;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 's':
-		case 'e':
-			if ((rc = timeopt_past(&t, c == 's' ? "--start" :
-			    "--end", optarg, now, &err)) != 0)
-				return out_fail(&err);
-			fieldset_int(&fs, c == 's' ? "start_time" : "end_time",
-			    t);
-			break;
+		case 's': start = optarg; break;
+		case 'e': end = optarg; break;
 		case 'n': fieldset_text(&fs, "notes", optarg); break;
 		case 'J': ctx->json = true; break;
 		case 'h': return out_usage(COMMAND_NAME, 0, NULL);
@@ -78,9 +73,22 @@ entry_edit(int argc, char **argv, struct tock_ctx *ctx)
 	}
 	if (argc - optind != 1)
 		return out_usage(COMMAND_NAME, EXIT_USAGE, "name one entry");
-	if (fs.n == 0)
+	if (fs.n == 0 && start == NULL && end == NULL)
 		return out_usage(COMMAND_NAME, EXIT_USAGE,
 		    "nothing to change (--start, --end or --note)");
+	if ((rc = cmd_db(ctx)) != 0)
+		return rc;
+	now = db_now(ctx->db);
+	if (start != NULL) {
+		if ((rc = timeopt_past(&t, "--start", start, now, &err)) != 0)
+			return out_fail(&err);
+		fieldset_int(&fs, "start_time", t);
+	}
+	if (end != NULL) {
+		if ((rc = timeopt_past(&t, "--end", end, now, &err)) != 0)
+			return out_fail(&err);
+		fieldset_int(&fs, "end_time", t);
+	}
 	if ((rc = db_entry_resolve(ctx->db, id, argv[optind], &err)) != 0 ||
 	    (rc = ops_entry_update(ctx->db, id, &fs, &err)) != 0 ||
 	    (rc = db_entry_get(ctx->db, &e, id, &err)) != 0)
@@ -107,6 +115,8 @@ entry_rm(int argc, char **argv, struct tock_ctx *ctx)
 	}
 	if (argc - optind != 1)
 		return out_usage(COMMAND_NAME, EXIT_USAGE, "name one entry");
+	if ((rc = cmd_db(ctx)) != 0)
+		return rc;
 	if ((rc = db_entry_resolve(ctx->db, id, argv[optind], &err)) != 0 ||
 	    (rc = db_entry_get(ctx->db, &e, id, &err)) != 0 ||
 	    (rc = ops_entry_delete(ctx->db, id, &err)) != 0) {

@@ -1,6 +1,7 @@
 /* cmd_help.c - tock help [COMMAND]: the command list, made from the
  * command table, or one command's usage. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "output.h"
@@ -12,6 +13,9 @@ cmd_help(int argc, char **argv, struct tock_ctx *ctx)
 
 	if (argc > 2)
 		return out_usage("help", EXIT_USAGE, NULL);
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0))
+		return out_usage("help", 0, NULL);
 	if (argc == 2) {
 		if (cmd_find(argv[1]) == NULL) {
 			out_error("'%s' is not a tock command. See 'tock help'.",

@@ -140,6 +140,8 @@ cmd_log(int argc, char **argv, struct tock_ctx *ctx)
 	if (optind != argc)
 		return out_usage(COMMAND_NAME, EXIT_USAGE,
 		    "log takes options only");
+	if ((rc = cmd_db(ctx)) != 0)
+		return rc;
 	ls.ctx = ctx;
 	ls.now = db_now(ctx->db);
 	ls.day = -1;

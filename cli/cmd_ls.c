@@ -140,7 +140,9 @@ cmd_ls(int argc, char **argv, struct tock_ctx *ctx)
 	struct task_filter f = { 0 };
 	struct rows r = { 0 };
 	char before[11], me[UUID_STRLEN + 1];
+	const char *due_before = NULL;
 	enum task_status st;
+	bool mine = false;
 	size_t k;
 	int c, rc;
 
@@ -156,16 +158,8 @@ cmd_ls(int argc, char **argv, struct tock_ctx *ctx)
 			f.status_mask |= 1u << st;
 			break;
 		case 't': f.tag = optarg; break;
-		case 'M':
-			snprintf(me, sizeof me, "%s", db_user_id(ctx->db));
-			f.assignee_id = me;
-			break;
-		case 'B':
-			if (timeparse_date(before, optarg, db_now(ctx->db),
-			    &err) != 0)
-				return out_fail(&err);
-			f.due_before = before;
-			break;
+		case 'M': mine = true; break;
+		case 'B': due_before = optarg; break;
 		case 'a': f.status_mask = 0xf; break;
 		case 'X': f.deleted = true; f.status_mask = 0xf; break;
 		case 'J': ctx->json = true; break;
@@ -176,6 +170,18 @@ cmd_ls(int argc, char **argv, struct tock_ctx *ctx)
 	if (optind != argc)
 		return out_usage(COMMAND_NAME, EXIT_USAGE,
 		    "ls takes no arguments");
+	if ((rc = cmd_db(ctx)) != 0)
+		return rc;
+	if (mine) {
+		snprintf(me, sizeof me, "%s", db_user_id(ctx->db));
+		f.assignee_id = me;
+	}
+	if (due_before != NULL) {
+		if (timeparse_date(before, due_before, db_now(ctx->db),
+		    &err) != 0)
+			return out_fail(&err);
+		f.due_before = before;
+	}
 	r.ctx = ctx;
 	timefmt_local(r.today, sizeof r.today, db_now(ctx->db), "%Y-%m-%d");
 	if (ctx->json)

@@ -9,8 +9,7 @@ static int
 restore_one(struct tock_ctx *ctx, const struct task *t, struct tock_err *err)
 {
 	if (!t->deleted)
-		return tock_err_set(err, TOCK_EINVAL, "task %s is not deleted",
-		    t->id);
+		return tock_err_set(err, TOCK_EINVAL, "not deleted");
 	return ops_task_restore(ctx->db, t->id, err);
 }
 

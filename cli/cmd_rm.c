@@ -10,7 +10,7 @@ rm_one(struct tock_ctx *ctx, const struct task *t, struct tock_err *err)
 {
 	if (t->deleted)
 		return tock_err_set(err, TOCK_EINVAL,
-		    "task %s is already deleted", t->id);
+		    "already deleted");
 	return ops_task_delete(ctx->db, t->id, err);
 }
 

@@ -106,6 +106,8 @@ cmd_show(int argc, char **argv, struct tock_ctx *ctx)
 	}
 	if (argc - optind != 1)
 		return out_usage(COMMAND_NAME, EXIT_USAGE, "name one task");
+	if ((rc = cmd_db(ctx)) != 0)
+		return rc;
 	if ((rc = out_load_task(ctx, argv[optind], &t)) != 0)
 		return rc;
 	s.ctx = ctx;

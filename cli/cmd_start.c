@@ -53,7 +53,8 @@ pick_task(struct tock_ctx *ctx, const char *ref, char id[UUID_STRLEN + 1],
 	rc = db_task_resolve(ctx->db, id, ref, err);
 	/* A bare number that names no open task is a typo more likely than
 	 * a title. */
-	if (rc == TOCK_ENOTFOUND && strspn(ref, "0123456789") != strlen(ref)) {
+	if (*ref == '\0' || (rc == TOCK_ENOTFOUND &&
+	    strspn(ref, "0123456789") != strlen(ref))) {
 		*is_title = true;
 		return 0;
 	}
@@ -70,7 +71,7 @@ cmd_start(int argc, char **argv, struct tock_ctx *ctx)
 	struct fieldset fs = FIELDSET_INIT;
 	struct entry *stopped = NULL, *e = NULL;
 	struct task *t = NULL;
-	int64_t now = db_now(ctx->db), at = now;
+	int64_t now, at;
 	bool created;
 	int c, rc;
 
@@ -87,6 +88,9 @@ cmd_start(int argc, char **argv, struct tock_ctx *ctx)
 	if (argc - optind > 1)
 		return out_usage(COMMAND_NAME, EXIT_USAGE,
 		    "give one task, or a title in quotes");
+	if ((rc = cmd_db(ctx)) != 0)
+		return rc;
+	at = now = db_now(ctx->db);
 	if (at_s != NULL && (rc = timeopt_past(&at, "--at", at_s, now,
 	    &err)) != 0)
 		return out_fail(&err);

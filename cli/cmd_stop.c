@@ -26,17 +26,14 @@ cmd_stop(int argc, char **argv, struct tock_ctx *ctx)
 {
 	struct tock_err err = TOCK_ERR_INIT;
 	struct entry *e = NULL;
-	int64_t now = db_now(ctx->db), at = now;
+	const char *at_s = NULL;
+	int64_t now, at;
 	char when[32], dur[32];
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'A':
-			if ((rc = timeopt_past(&at, "--at", optarg, now,
-			    &err)) != 0)
-				return out_fail(&err);
-			break;
+		case 'A': at_s = optarg; break;
 		case 'J': ctx->json = true; break;
 		case 'h': return out_usage(COMMAND_NAME, 0, NULL);
 		default: return out_usage(COMMAND_NAME, EXIT_USAGE, NULL);
@@ -45,6 +42,12 @@ cmd_stop(int argc, char **argv, struct tock_ctx *ctx)
 	if (optind != argc)
 		return out_usage(COMMAND_NAME, EXIT_USAGE,
 		    "stop takes no arguments");
+	if ((rc = cmd_db(ctx)) != 0)
+		return rc;
+	at = now = db_now(ctx->db);
+	if (at_s != NULL && (rc = timeopt_past(&at, "--at", at_s, now,
+	    &err)) != 0)
+		return out_fail(&err);
 	if ((rc = ops_timer_stop(ctx->db, at, &e, &err)) != 0)
 		return out_fail(&err);
 	if (ctx->json)

@@ -37,7 +37,7 @@ cmd_track(int argc, char **argv, struct tock_ctx *ctx)
 	char id[UUID_STRLEN + 1], from_s[32], to_s[32], dur[32], ref[16];
 	struct entry *e = NULL;
 	struct task *t = NULL;
-	int64_t now = db_now(ctx->db), from, to, len;
+	int64_t now, from, to, len;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
@@ -52,6 +52,9 @@ cmd_track(int argc, char **argv, struct tock_ctx *ctx)
 	if (argc - optind != 2)
 		return out_usage(COMMAND_NAME, EXIT_USAGE,
 		    "give a task and a range or duration");
+	if ((rc = cmd_db(ctx)) != 0)
+		return rc;
+	now = db_now(ctx->db);
 	span = argv[optind + 1];
 	if (strstr(span, "..") != NULL) {
 		if (at_s != NULL)

@@ -77,11 +77,18 @@ cmd_open_db(struct tock_ctx *ctx, bool readonly)
 }
 
 int
+cmd_db(struct tock_ctx *ctx)
+{
+	return cmd_open_db(ctx, ctx->cmd->flags & CMD_READONLY);
+}
+
+int
 main(int argc, char **argv)
 {
 	struct tock_ctx ctx = { 0 };
 	const struct cmd_entry *cmd;
-	int i, rc;
+	char prog[32];
+	int i, j, rc;
 
 	the_ctx = &ctx;
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -97,8 +104,13 @@ main(int argc, char **argv)
 			char *args[] = { "help", NULL };
 
 			return cmd_help(1, args, &ctx);
-		} else if (strcmp(a, "--db") == 0 && i + 1 < argc)
+		} else if (strcmp(a, "--db") == 0) {
+			if (i + 1 == argc) {
+				out_error("option '--db' needs a path");
+				return EXIT_USAGE;
+			}
 			ctx.db_path = argv[++i];
+		}
 		else if (strncmp(a, "--db=", 5) == 0)
 			ctx.db_path = a + 5;
 		else {
@@ -118,12 +130,20 @@ main(int argc, char **argv)
 		    argv[i]);
 		return EXIT_USAGE;
 	}
+	/* --help needs no database: answer before opening (or creating) it. */
+	for (j = i + 1; j < argc && strcmp(argv[j], "--") != 0; j++)
+		if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0)
+			return out_usage(cmd->name, 0, NULL);
 	ctx.color = want_color();
 	ctx.width = term_width();
-	if ((cmd->flags & CMD_NEEDS_DB) &&
+	ctx.cmd = cmd;
+	if ((cmd->flags & CMD_NEEDS_DB) && !(cmd->flags & CMD_LAZY_DB) &&
 	    (rc = cmd_open_db(&ctx, cmd->flags & CMD_READONLY)) != 0)
 		return rc;
-	/* Commands parse their own options from argv[0] = command name. */
+	/* Commands parse their own options; getopt names argv[0] in its
+	 * messages, so make that "tock <command>". */
+	snprintf(prog, sizeof prog, "tock %s", cmd->name);
+	argv[i] = prog;
 	optind = 0;
 	rc = cmd->fn(argc - i, argv + i, &ctx);
 	if (fflush(stdout) != 0 && rc == 0)

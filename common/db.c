@@ -1355,8 +1355,10 @@ db_entry_resolve(struct db *db, char id[UUID_STRLEN + 1], const char *ref,
 		return tock_err_set(err, TOCK_ENOTFOUND, "no time entry '%s'",
 		    ref);
 	}
+	/* Like @N, a prefix names only live entries: a deleted one cannot be
+	 * edited or deleted again. */
 	return resolve_prefix(db, id, "time_entries", "time entry", ref,
-	    "AND user_id = ?9", err);
+	    "AND user_id = ?9 AND deleted = 0", err);
 }
 
 int

@@ -225,6 +225,8 @@ timer_start_new_tx(struct db *db, struct fieldset *task_fs, int64_t at,
 {
 	int rc;
 
+	/* Born in progress: no second op to move it there. */
+	fieldset_text(task_fs, "status", "in_progress");
 	if ((rc = task_create_tx(db, task_id, task_fs, err)) != 0)
 		return rc;
 	return timer_start_tx(db, task_id, at, note, entry_id, stopped, err);
@@ -280,6 +282,11 @@ track_tx(struct db *db, const char *task_id, int64_t from, int64_t to,
 
 	if ((rc = db_task_get(db, &t, task_id, err)) != 0)
 		return rc;
+	if (t->deleted) {
+		task_free(t);
+		return tock_err_set(err, TOCK_EINVAL,
+		    "task is deleted (restore it first)");
+	}
 	uuid_v7(entry_id, db_now(db));
 	fieldset_text(&fs, "workspace_id", t->workspace_id);
 	fieldset_text(&fs, "user_id", db_user_id(db));

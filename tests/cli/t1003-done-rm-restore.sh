@@ -28,7 +28,7 @@ expect_rc 3 "done of a freed number"
 expect_err "tock: no open task number 1" "freed number message"
 run done "$IDA"
 expect_rc 1 "done of a done task"
-expect_err "tock: task is already done" "already done message"
+expect_err "tock: task $IDA: already done" "already done message"
 
 # A new task takes the freed number.
 run add "Zeta"
@@ -57,7 +57,7 @@ expect_sql "SELECT count(*) FROM tasks WHERE status = 'done'" "5" "five done"
 run done 1 "$IDA"
 expect_rc 1 "done with one already done"
 expect_out "Completed task 1: Zeta" "the open one is done"
-expect_err "tock: task is already done" "already done reported"
+expect_err "tock: task $IDA: already done" "already done reported"
 
 run add "Eta"
 run add "Theta"
@@ -85,7 +85,7 @@ expect_json "[t['title'] for t in d] == ['Iota'] and d[0]['deleted'] is True" \
     "ls --deleted"
 run rm "$IDI"
 expect_rc 1 "rm of a deleted task"
-expect_err "tock: task $IDI is already deleted" "already deleted message"
+expect_err "tock: task $IDI: already deleted" "already deleted message"
 run rm 2 98 3
 expect_rc 3 "rm with one unknown task"
 expect_out "Deleted task 2: Kappa
@@ -100,7 +100,7 @@ expect_sql "SELECT deleted, num FROM tasks WHERE id = '$IDI'" "0|1" \
     "a restored task is open again with a number"
 run restore "$IDI"
 expect_rc 1 "restore of a task that is not deleted"
-expect_err "tock: task $IDI is not deleted" "not deleted message"
+expect_err "tock: task $IDI: not deleted" "not deleted message"
 run restore 1
 expect_rc 1 "restore by number of a live task"
 IDK=$(id_of Kappa)
@@ -124,7 +124,7 @@ run rm 3
 run done "$IDL"
 expect_rc 1 "done of a deleted task"
 case $ERR in
-"tock: task $IDL is deleted (restore it first)") ;;
+"tock: task $IDL: deleted (restore it first)") ;;
 *) fail "done of a deleted task: stderr '$ERR'" ;;
 esac
 expect_sql "SELECT status FROM tasks WHERE id = '$IDL'" "todo" "deleted task not completed"
