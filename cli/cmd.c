@@ -47,7 +47,7 @@ const struct cmd_entry cmd_table[] = {
 	  "ls [--status S] [--tag T] [--mine] [--due-before WHEN] [--all] "
 	  "[--deleted]",
 	  "List tasks" },
-	{ "report", cmd_report, RO,
+	{ "report", cmd_report, LRO,
 	  "report [--day|--week|--month|--since WHEN [--until WHEN]] "
 	  "[--by task|tag|day|user] [--json|--csv]",
 	  "Totals over a range, with a per-day chart" },

@@ -464,6 +464,9 @@ cmd_report(int argc, char **argv, struct tock_ctx *ctx)
 		    "give --json or --csv, not both");
 	if (bystr != NULL && report_by_parse(&by, bystr, &err) != 0)
 		return out_usage(COMMAND_NAME, EXIT_USAGE, err.msg);
+	/* Only now: a usage error never creates or touches the database. */
+	if ((rc = cmd_db(ctx)) != 0)
+		return rc;
 
 	now = db_now(ctx->db);
 	switch (span) {

@@ -130,6 +130,12 @@ static const char *const db_migrations[] = {
 	"  entity_id TEXT NOT NULL,"
 	"  imported_at INTEGER NOT NULL,"
 	"  PRIMARY KEY (source, source_id)) WITHOUT ROWID;",
+
+	/* 3: tock report finds the entries overlapping a range by their end
+	 * (end > since), which is selective for a recent range, where an index
+	 * on start_time walks all the older history. */
+	"CREATE INDEX entries_by_user_end ON time_entries(user_id, end_time);"
+	"CREATE INDEX entries_by_end ON time_entries(end_time);",
 };
 
 #endif

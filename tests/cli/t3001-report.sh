@@ -87,19 +87,21 @@ csvq "[r[1:] for r in rows[1:]] == [['Review', '2', '14400', '4.00'], ['Write do
 csvq "rows[1][0] == '$ID2'" "--csv: key"
 check "--csv: CRLF line ends" grep -q "$(printf 'hours\r')" "$TMP/out"
 
+# 80 columns off a terminal; bars scaled to the longest day (61 cells),
+# in eighths: Tue 2/4 of 61 = 30.5 cells, Wed 2.75/4 of 61 = 41.94 -> 42.
 run report $WEEK
 expect_rc 0 "report for people"
 expect_out "Mon 2025-11-17 – Sun 2025-11-23, by task
 
-  Task                 Total   Share
-  2  Review            4h00m   45.7%
-  1  Write docs        3h30m   40.0%
-  3  Lunch, \"long\"     1h15m   14.3%
-  Total                8h45m
+  Task              Total   Share
+  2  Review         4h00m   45.7%
+  1  Write docs     3h30m   40.0%
+  3  Lunch, \"long\"  1h15m   14.3%
+  Total             8h45m
 
 Mon 11-17  █████████████████████████████████████████████████████████████ 4h00m
 Tue 11-18  ██████████████████████████████▌                               2h00m
-Wed 11-19  █████████████████████████████████████████▎                    2h45m
+Wed 11-19  ██████████████████████████████████████████                    2h45m
 Thu 11-20
 Fri 11-21
 Sat 11-22
