@@ -35,7 +35,7 @@ const struct cmd_entry cmd_table[] = {
 	  "Export tasks, time entries and comments" },
 	{ "help", cmd_help, 0, "help [COMMAND]",
 	  "Show the commands, or one command's usage" },
-	{ "hook", cmd_hook, DB, "hook install|uninstall [--repo DIR]",
+	{ "hook", cmd_hook, 0, "hook install|uninstall [--repo DIR]",
 	  "Install git hooks that track time per branch" },
 	{ "import", cmd_import, DB,
 	  "import timewarrior|taskwarrior|watson|tock FILE|-",

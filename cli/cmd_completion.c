@@ -199,11 +199,12 @@ parse_usage(struct comp_cmd *c, const struct cmd_entry *ce)
 		if (strcmp(tok, "|") == 0) {
 			p += strspn(p, " ");
 			n = strcspn(p, " ");
-			if (n == strlen(ce->name) && strncmp(p, ce->name, n) == 0) {
+			if (n == strlen(ce->name) &&
+			    strncmp(p, ce->name, n) == 0) {
 				p += n;
 				slot = 0;	/* the command's second form */
 			} else
-				alt = true;	/* [TASK | TITLE]: same slot */
+				alt = true;	/* [TASK | TITLE] */
 			continue;
 		}
 		if (tok[0] == '-' && tok[1] != '\0') {
@@ -406,9 +407,9 @@ emit_bash(const struct comp_cmd *cmds, int n)
 	for (i = 0; i < n; i++)
 		printf("%s%s", i ? " " : "", cmds[i].ce->name);
 	printf("'\n\n"
-	    "# _tock_spec CMD: f = its options, a = \" OPTION=KIND \" for each\n"
-	    "# option that takes a value, p = the kinds of its arguments\n"
-	    "# (\"+\": repeats).\n"
+	    "# _tock_spec CMD: f = its options, a = \" OPTION=KIND \" for\n"
+	    "# each option that takes a value, p = the kinds of its\n"
+	    "# arguments (\"+\": repeats).\n"
 	    "_tock_spec()\n{\n\tcase $1 in\n");
 	for (i = 0; i < n; i++) {
 		const struct comp_cmd *c = &cmds[i];

@@ -293,7 +293,8 @@ hook_script(struct strbuf *sb, const char *name, const char *exe)
 		    "timer to the commit message.\n");
 	else
 		strbuf_addstr(sb, "# Adds the Tock-Task trailer that "
-		    "prepare-commit-msg left pending\n# for an empty message.\n");
+		    "prepare-commit-msg left pending\n"
+		    "# for an empty message.\n");
 	strbuf_addf(sb, "# The hook that was here before tock, if any, is %s"
 	    CHAINED ":\n# it runs first, and its exit status is this hook's."
 	    "\ns=0\n"
@@ -314,10 +315,10 @@ hook_script(struct strbuf *sb, const char *name, const char *exe)
 /* What install or uninstall did to one hook, for the report. */
 enum hook_action {
 	HOOK_INSTALLED,		/* new file */
-	HOOK_CHAINED,		/* new file, the old one kept as .tock-chained */
+	HOOK_CHAINED,		/* new; the old one is .tock-chained */
 	HOOK_UPDATED,		/* ours already, rewritten */
 	HOOK_REMOVED,		/* ours, deleted */
-	HOOK_RESTORED,		/* ours deleted, the chained one put back */
+	HOOK_RESTORED,		/* ours gone, the chained one put back */
 	HOOK_NOT_OURS,		/* someone else's; left alone */
 	HOOK_ABSENT,		/* nothing there */
 };
@@ -489,8 +490,9 @@ report(struct tock_ctx *ctx, const char *dir, const enum hook_action act[])
 		strbuf_add_json_str(&sb, dir);
 		strbuf_addstr(&sb, ",\"hooks\":[");
 		for (i = 0; i < NHOOKS; i++)
-			strbuf_addf(&sb, "%s{\"name\":\"%s\",\"action\":\"%s\"}",
-			    i ? "," : "", hook_names[i], action_names[act[i]]);
+			strbuf_addf(&sb, "%s{\"name\":\"%s\","
+			    "\"action\":\"%s\"}", i ? "," : "", hook_names[i],
+			    action_names[act[i]]);
 		strbuf_addstr(&sb, "]}");
 		out_json(&sb);
 		strbuf_release(&sb);
@@ -515,7 +517,8 @@ report(struct tock_ctx *ctx, const char *dir, const enum hook_action act[])
 			printf("  removed %s\n", n);
 			break;
 		case HOOK_RESTORED:
-			printf("  removed %s (your hook is back in place)\n", n);
+			printf("  removed %s (your hook is back in place)\n",
+			    n);
 			break;
 		case HOOK_NOT_OURS:
 			printf("  left %s alone (not installed by tock)\n", n);
@@ -660,7 +663,7 @@ out:
 struct msg {
 	const char *buf;
 	size_t len;
-	size_t *off;		/* start of each line; off[n] = len */
+	size_t *off;		/* line starts; off[n]: end of the message */
 	int n;			/* lines, up to the scissors if editing */
 	bool editor;
 };
@@ -993,7 +996,8 @@ run_commit_msg(struct tock_ctx *ctx, int argc, char **argv)
 	i = hint + 1;
 	if (i < m.n) {
 		s = msg_line(&m, i, &len);
-		if (len == sizeof HINT_NOTE - 1 && memcmp(s, HINT_NOTE, len) == 0)
+		if (len == sizeof HINT_NOTE - 1 &&
+		    memcmp(s, HINT_NOTE, len) == 0)
 			i++;
 	}
 	strbuf_add(&rest, in.buf + m.off[i], in.len - m.off[i]);
