@@ -30,15 +30,16 @@ const struct cmd_entry cmd_table[] = {
 	  "entry rm ID",
 	  "Edit or delete a time entry" },
 	{ "export", cmd_export, RO,
-	  "export [--format json|csv|ical] [--since WHEN] [--until WHEN] "
-	  "[-o FILE]",
+	  "export [--format json|csv|ical] [--what entries|tasks|comments] "
+	  "[--since WHEN] [--until WHEN] [-o FILE]",
 	  "Export tasks, time entries and comments" },
 	{ "help", cmd_help, 0, "help [COMMAND]",
 	  "Show the commands, or one command's usage" },
 	{ "hook", cmd_hook, 0, "hook install|uninstall [--repo DIR]",
 	  "Install git hooks that track time per branch" },
 	{ "import", cmd_import, DB,
-	  "import timewarrior|taskwarrior|watson|tock FILE|-",
+	  "import timewarrior|taskwarrior|watson|tock FILE|- "
+	  "[--map TAG=TITLE]... [--dry-run] [--json]",
 	  "Import history from other trackers (idempotent)" },
 	{ "log", cmd_log, LRO,
 	  "log [--since WHEN] [--until WHEN] [--task TASK]",

@@ -1024,8 +1024,8 @@ out:
 	"t.assignee_id, t.created_by, t.created_at, t.updated_at, " \
 	"t.due_date, t.metadata, t.deleted, " \
 	"(SELECT name FROM users WHERE id = t.assignee_id), " \
-	"EXISTS (SELECT 1 FROM time_entries r WHERE r.user_id = ?9 AND " \
-	"r.end_time IS NULL AND r.deleted = 0 AND r.task_id = t.id)"
+	"coalesce(t.id = (SELECT r.task_id FROM time_entries r WHERE " \
+	"r.user_id = ?9 AND r.end_time IS NULL AND r.deleted = 0), 0)"
 
 static struct task *
 read_task(sqlite3_stmt *st)
