@@ -51,8 +51,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,217 +153,22 @@ json_task(const struct task *t, const char *tags, void *arg)
 	return maybe_flush(x);
 }
 
-/*
- * Time entries in JSON, encoded in parallel.  json_entry_encode is most of
- * the cost of a large export, and it is a pure function, so the rows read
- * from SQLite (on this thread, in one snapshot) are copied into chunks
- * that worker threads encode, and the chunks are written in their order:
- * the output is byte for byte that of encoding them one by one.
- */
-#define CHUNK_ROWS 512
-#define RING 8
-#define WORKERS_MAX 4
-
-enum { C_FREE, C_FULL, C_BUSY, C_DONE };
-
-struct chunk {
-	int state;
-	size_t seq;
-	size_t n;
-	struct entry rows[CHUNK_ROWS];
-	size_t notes_off[CHUNK_ROWS];
-	size_t title_off[CHUNK_ROWS];	/* SIZE_MAX: no title */
-	struct strbuf text;	/* the rows' strings, by offset */
-	struct strbuf out;	/* the rows encoded */
-};
-
-struct pipe {
-	struct exp *x;
-	struct chunk *ring;
-	pthread_mutex_t mu;
-	pthread_cond_t work;	/* a chunk is full, or stop */
-	pthread_cond_t done;	/* a chunk is encoded */
-	size_t sealed;		/* chunks handed to the workers */
-	size_t taken;		/* chunks a worker has started */
-	size_t written;		/* chunks written out */
-	struct chunk *fill;	/* being filled, or NULL */
-	bool stop;
-	int nworkers;
-	pthread_t workers[WORKERS_MAX];
-};
-
-static void
-chunk_encode(struct pipe *p, struct chunk *c)
-{
-	size_t i;
-
-	strbuf_reset(&c->out);
-	for (i = 0; i < c->n; i++) {
-		strbuf_addstr(&c->out, c->seq == 0 && i == 0 ? "\n" : ",\n");
-		json_entry_encode(&c->out, &c->rows[i], 0, p->x->now);
-	}
-}
-
-static void *
-pipe_worker(void *arg)
-{
-	struct pipe *p = arg;
-	struct chunk *c;
-
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (p->taken == p->sealed && !p->stop)
-			pthread_cond_wait(&p->work, &p->mu);
-		if (p->taken == p->sealed)
-			break;
-		c = &p->ring[p->taken++ % RING];
-		c->state = C_BUSY;
-		pthread_mutex_unlock(&p->mu);
-		chunk_encode(p, c);
-		pthread_mutex_lock(&p->mu);
-		c->state = C_DONE;
-		pthread_cond_broadcast(&p->done);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-/* Write encoded chunks in order; with until_free, until the ring slot of
- * the next chunk is free, with all, until every sealed chunk is out. */
 static int
-pipe_drain(struct pipe *p, bool all)
+json_entry(const struct entry *e, const char *tags, void *arg)
 {
-	struct chunk *c;
-	int rc = 0;
-
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		c = &p->ring[p->written % RING];
-		if (p->written < p->sealed && c->state == C_DONE) {
-			pthread_mutex_unlock(&p->mu);
-			strbuf_add(&p->x->sb, c->out.buf, c->out.len);
-			rc = maybe_flush(p->x);
-			pthread_mutex_lock(&p->mu);
-			c->state = C_FREE;
-			p->written++;
-			if (rc != 0)
-				break;
-			continue;
-		}
-		if (all ? p->written == p->sealed :
-		    p->ring[p->sealed % RING].state == C_FREE)
-			break;
-		pthread_cond_wait(&p->done, &p->mu);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return rc;
-}
-
-static void
-pipe_seal(struct pipe *p)
-{
-	struct chunk *c = p->fill;
-	size_t i;
-
-	/* The text buffer no longer moves: offsets become pointers. */
-	for (i = 0; i < c->n; i++) {
-		c->rows[i].notes = c->text.buf + c->notes_off[i];
-		c->rows[i].task_title = c->title_off[i] == SIZE_MAX ? NULL :
-		    c->text.buf + c->title_off[i];
-	}
-	p->fill = NULL;
-	if (p->nworkers == 0) {
-		c->seq = p->sealed;
-		chunk_encode(p, c);
-		c->state = C_DONE;
-		p->sealed++;
-		return;
-	}
-	pthread_mutex_lock(&p->mu);
-	c->seq = p->sealed;
-	c->state = C_FULL;
-	p->sealed++;
-	pthread_cond_signal(&p->work);
-	pthread_mutex_unlock(&p->mu);
-}
-
-static int
-pipe_entry(const struct entry *e, const char *tags, void *arg)
-{
-	struct pipe *p = arg;
-	struct chunk *c;
-	int rc;
+	struct exp *x = arg;
 
 	(void)tags;
-	if (p->fill == NULL) {
-		if ((rc = pipe_drain(p, false)) != 0)
-			return rc;
-		p->fill = c = &p->ring[p->sealed % RING];
-		c->n = 0;
-		strbuf_reset(&c->text);
-	}
-	c = p->fill;
-	c->rows[c->n] = *e;
-	c->notes_off[c->n] = c->text.len;
-	strbuf_add(&c->text, e->notes, strlen(e->notes) + 1);
-	if (e->task_title != NULL) {
-		c->title_off[c->n] = c->text.len;
-		strbuf_add(&c->text, e->task_title, strlen(e->task_title) + 1);
-	} else
-		c->title_off[c->n] = SIZE_MAX;
-	p->x->n++;
-	if (++c->n == CHUNK_ROWS)
-		pipe_seal(p);
-	return 0;
+	json_sep(x);
+	json_entry_encode(&x->sb, e, 0, x->now);
+	return maybe_flush(x);
 }
 
 static int
 json_entries(struct exp *x, const struct export_range *r,
     struct tock_err *err)
 {
-	struct pipe p;
-	cpu_set_t cpus;
-	int i, rc, ncpu = 1;
-
-	memset(&p, 0, sizeof p);
-	p.x = x;
-	p.ring = xcalloc(RING, sizeof *p.ring);
-	for (i = 0; i < RING; i++) {
-		strbuf_init(&p.ring[i].text, 0);
-		strbuf_init(&p.ring[i].out, 0);
-	}
-	pthread_mutex_init(&p.mu, NULL);
-	pthread_cond_init(&p.work, NULL);
-	pthread_cond_init(&p.done, NULL);
-	/* The CPUs this process may use (taskset, cgroups); with one, the
-	 * chunks are encoded inline. */
-	if (sched_getaffinity(0, sizeof cpus, &cpus) == 0)
-		ncpu = CPU_COUNT(&cpus);
-	for (i = 0; ncpu > 1 && i < ncpu && i < WORKERS_MAX; i++) {
-		if (pthread_create(&p.workers[i], NULL, pipe_worker, &p) != 0)
-			break;
-		p.nworkers++;
-	}
-	rc = db_export_entries(x->ctx->db, r, false, pipe_entry, &p, err);
-	if (rc == 0 && p.fill != NULL && p.fill->n > 0)
-		pipe_seal(&p);
-	if (rc == 0)
-		rc = pipe_drain(&p, true);
-	pthread_mutex_lock(&p.mu);
-	p.stop = true;
-	pthread_cond_broadcast(&p.work);
-	pthread_mutex_unlock(&p.mu);
-	for (i = 0; i < p.nworkers; i++)
-		pthread_join(p.workers[i], NULL);
-	pthread_cond_destroy(&p.done);
-	pthread_cond_destroy(&p.work);
-	pthread_mutex_destroy(&p.mu);
-	for (i = 0; i < RING; i++) {
-		strbuf_release(&p.ring[i].text);
-		strbuf_release(&p.ring[i].out);
-	}
-	free(p.ring);
-	return rc;
+	return db_export_entries(x->ctx->db, r, false, json_entry, x, err);
 }
 
 static int

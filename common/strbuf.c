@@ -128,23 +128,28 @@ strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 int
 strbuf_add_json_str(struct strbuf *sb, const char *s)
 {
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s, *run;
 	size_t start = sb->len;
 	int rc = strbuf_addch(sb, '"');
 
-	for (p = (const unsigned char *)s; rc == 0 && *p; p++) {
+	while (rc == 0 && *p) {
+		/* Copy runs of bytes that need no escape in one go: JSON text
+		 * is mostly such runs, and export encodes millions of them. */
+		for (run = p; *p >= 0x20 && *p != '"' && *p != '\\'; p++)
+			;
+		if (p > run)
+			rc = strbuf_add(sb, run, (size_t)(p - run));
+		if (rc != 0 || *p == '\0')
+			break;
 		switch (*p) {
 		case '"': rc = strbuf_add(sb, "\\\"", 2); break;
 		case '\\': rc = strbuf_add(sb, "\\\\", 2); break;
 		case '\n': rc = strbuf_add(sb, "\\n", 2); break;
 		case '\r': rc = strbuf_add(sb, "\\r", 2); break;
 		case '\t': rc = strbuf_add(sb, "\\t", 2); break;
-		default:
-			if (*p < 0x20)
-				rc = strbuf_addf(sb, "\\u%04x", *p);
-			else
-				rc = strbuf_addch(sb, *p);
+		default: rc = strbuf_addf(sb, "\\u%04x", *p);
 		}
+		p++;
 	}
 	if (rc == 0)
 		rc = strbuf_addch(sb, '"');
