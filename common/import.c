@@ -1069,7 +1069,7 @@ watson_elem(struct parser *ps, struct import_record *rec, const char *p,
 	cJSON *root = NULL;
 	const cJSON *project, *id;
 	char **tags = NULL;
-	int64_t start, stop;
+	int64_t start = 0, stop = 0;
 	int rc;
 
 	(void)rec;

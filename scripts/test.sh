@@ -21,4 +21,4 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     build_and_test "$top/build-asan" -DCMAKE_BUILD_TYPE=Debug \
     -DTOCK_SANITIZE=ON -DTOCK_VALGRIND=OFF
 echo "== normal build"
-build_and_test "$top/build-test" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+build_and_test "$top/build-test" -DCMAKE_BUILD_TYPE=Release
