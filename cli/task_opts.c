@@ -69,40 +69,6 @@ is_none(const char *s)
 	return strcmp(s, "none") == 0 || *s == '\0';
 }
 
-/*
- * A due date.  A weekday name means the next such day: "--due friday" is
- * about the future, where "log --since friday" is about the past.
- */
-static int
-due_date(char out[11], const char *s, int64_t now, struct tock_err *err)
-{
-	static const char *const days[] = { "sunday", "monday", "tuesday",
-	    "wednesday", "thursday", "friday", "saturday" };
-	char today[11];
-	struct tm tm;
-	size_t i;
-	int rc;
-
-	if ((rc = timeparse_date(out, s, now, err)) != 0)
-		return rc;
-	timefmt_local(today, sizeof today, now, "%Y-%m-%d");
-	for (i = 0; i < sizeof days / sizeof days[0]; i++)
-		if (strncasecmp(s, days[i], strlen(days[i])) == 0)
-			break;
-	if (i == sizeof days / sizeof days[0] || strcmp(out, today) >= 0)
-		return 0;
-	memset(&tm, 0, sizeof tm);
-	if (sscanf(out, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	tm.tm_mday += 7;
-	tm.tm_hour = 12;
-	timegm(&tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-	return 0;
-}
-
 int
 task_opts_fields(struct task_opts *o, struct db *db, const char *metadata,
     struct fieldset *fs, struct tock_err *err)
@@ -127,7 +93,7 @@ task_opts_fields(struct task_opts *o, struct db *db, const char *metadata,
 		if (is_none(o->due))
 			fieldset_null(fs, "due_date");
 		else {
-			if ((rc = due_date(o->due_date, o->due, db_now(db),
+			if ((rc = timeparse_due(o->due_date, o->due, db_now(db),
 			    err)) != 0)
 				return rc;
 			fieldset_text(fs, "due_date", o->due_date);

@@ -281,15 +281,6 @@ smap_clear(struct smap *m)
 
 /* ----- times ----- */
 
-static int
-month_days(int y, int m)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : days[m - 1];
-}
 
 static int
 digits(const char *s, int n)
@@ -332,7 +323,7 @@ utc_parse(int64_t *out, const char *s)
 		sec = digits(s + 17, 2);
 	} else
 		return false;
-	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) ||
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > time_days_in_month(y, mo) ||
 	    h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60)
 		return false;
 	memset(&tm, 0, sizeof tm);

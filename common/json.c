@@ -139,21 +139,6 @@ print_compact(const cJSON *item)
 
 /* ----- times ----- */
 
-static bool
-leap_year(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int
-month_days(int y, int m)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-
-	return m == 2 && leap_year(y) ? 29 : days[m - 1];
-}
-
 /* n decimal digits at s, or -1. */
 static int
 digits(const char *s, int n)
@@ -178,7 +163,7 @@ date_valid(const char *s, int *y, int *m, int *d)
 	*m = digits(s + 5, 2);
 	*d = digits(s + 8, 2);
 	return *y >= 0 && *m >= 1 && *m <= 12 && *d >= 1 &&
-	    *d <= month_days(*y, *m);
+	    *d <= time_days_in_month(*y, *m);
 }
 
 /*

@@ -197,8 +197,8 @@ is_leap(int y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static int
-days_in_month(int y, int m)
+int
+time_days_in_month(int y, int m)
 {
 	static const int days[12] = {
 		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
@@ -525,7 +525,7 @@ parse_iso(int64_t *out, struct span sp, const struct span *whole,
 		if (r == HMS_RANGE)
 			return err_clock(err, whole);
 	}
-	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+	if (mo < 1 || mo > 12 || d < 1 || d > time_days_in_month(y, mo))
 		return tock_err_set(err, TOCK_EINVAL, "invalid date '%.*s'",
 		    span_qlen(whole), whole->p);
 
@@ -877,4 +877,36 @@ timefmt_iso_local(char *buf, size_t n, int64_t ms)
 	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, sign, off / 3600, off % 3600 / 60);
+}
+
+int
+timeparse_due(char out[11], const char *s, int64_t now_ms,
+    struct tock_err *err)
+{
+	static const char *const days[] = { "sunday", "monday", "tuesday",
+	    "wednesday", "thursday", "friday", "saturday" };
+	char today[11];
+	struct tm tm;
+	size_t i;
+	int rc;
+
+	if ((rc = timeparse_date(out, s, now_ms, err)) != 0)
+		return rc;
+	timefmt_local(today, sizeof today, now_ms, "%Y-%m-%d");
+	for (i = 0; i < sizeof days / sizeof days[0]; i++)
+		if (strncasecmp(s, days[i], strlen(days[i])) == 0)
+			break;
+	if (i == sizeof days / sizeof days[0] || strcmp(out, today) >= 0)
+		return 0;
+	/* The same weekday a week on: calendar arithmetic on the date. */
+	memset(&tm, 0, sizeof tm);
+	if (sscanf(out, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_mday += 7;
+	tm.tm_hour = 12;
+	timegm(&tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+	return 0;
 }

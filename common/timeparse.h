@@ -56,6 +56,14 @@ int timeparse_range(int64_t *from_ms, int64_t *to_ms, const char *s,
 int timeparse_date(char out[11], const char *s, int64_t now_ms,
     struct tock_err *err);
 
+/* A due date, as WHEN reduced to a date, except that a weekday name means
+ * the next such day (today if it is one): a due date is about the future,
+ * where "log --since friday" is about the past. */
+int timeparse_due(char out[11], const char *s, int64_t now_ms,
+    struct tock_err *err);
+/* Days in month m (1..12) of year y, leap years included. */
+int time_days_in_month(int y, int m);
+
 /* Local midnight at or before ms, and the next local midnight after it
  * (23, 24 or 25 hours later across DST). */
 int64_t time_day_start(int64_t ms);

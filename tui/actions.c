@@ -116,41 +116,6 @@ tags_joined(const char *metadata)
 	return strbuf_detach(&sb, NULL);
 }
 
-/*
- * A due date as tock add --due takes it: a weekday name means the next
- * such day (a due date is about the future), anything else as
- * timeparse_date reads it.
- */
-static int
-parse_due(char out[11], const char *s, int64_t now, struct tock_err *err)
-{
-	static const char *const days[] = { "sunday", "monday", "tuesday",
-	    "wednesday", "thursday", "friday", "saturday" };
-	char today[11];
-	struct tm tm;
-	size_t i;
-	int rc;
-
-	if ((rc = timeparse_date(out, s, now, err)) != 0)
-		return rc;
-	timefmt_local(today, sizeof today, now, "%Y-%m-%d");
-	for (i = 0; i < sizeof days / sizeof days[0]; i++)
-		if (strncasecmp(s, days[i], strlen(days[i])) == 0)
-			break;
-	if (i == sizeof days / sizeof days[0] || strcmp(out, today) >= 0)
-		return 0;
-	memset(&tm, 0, sizeof tm);
-	if (sscanf(out, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	tm.tm_mday += 7;
-	tm.tm_hour = 12;
-	timegm(&tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-	return 0;
-}
-
 /* ---- undo --------------------------------------------------------------- */
 
 void
@@ -346,7 +311,7 @@ task_form_fields(struct tui *tui, struct form *f, struct fieldset *fs,
 		    strcmp(form_value(f, TF_DUE), "none") == 0)
 			fieldset_null(fs, "due_date");
 		else {
-			if ((rc = parse_due(due, form_value(f, TF_DUE),
+			if ((rc = timeparse_due(due, form_value(f, TF_DUE),
 			    db_now(tui->db), err)) != 0)
 				return rc;
 			fieldset_text(fs, "due_date", due);
