@@ -29,7 +29,7 @@ const struct cmd_entry cmd_table[] = {
 	  "entry edit ID [--start WHEN] [--end WHEN] [--note TEXT] | "
 	  "entry rm ID",
 	  "Edit or delete a time entry" },
-	{ "export", cmd_export, RO,
+	{ "export", cmd_export, LRO,
 	  "export [--format json|csv|ical] [--what entries|tasks|comments] "
 	  "[--since WHEN] [--until WHEN] [-o FILE]",
 	  "Export tasks, time entries and comments" },
@@ -37,7 +37,7 @@ const struct cmd_entry cmd_table[] = {
 	  "Show the commands, or one command's usage" },
 	{ "hook", cmd_hook, 0, "hook install|uninstall [--repo DIR]",
 	  "Install git hooks that track time per branch" },
-	{ "import", cmd_import, DB,
+	{ "import", cmd_import, LDB,
 	  "import timewarrior|taskwarrior|watson|tock FILE|- "
 	  "[--map TAG=TITLE]... [--dry-run] [--json]",
 	  "Import history from other trackers (idempotent)" },

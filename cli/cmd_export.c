@@ -661,6 +661,8 @@ cmd_export(int argc, char **argv, struct tock_ctx *ctx)
 	if (what_given && fmt != FMT_CSV)
 		return out_usage(COMMAND_NAME, EXIT_USAGE,
 		    "--what is for --format csv");
+	if ((rc = cmd_db(ctx)) != 0)
+		return rc;
 	memset(&x, 0, sizeof x);
 	x.ctx = ctx;
 	x.now = db_now(ctx->db);

@@ -293,6 +293,8 @@ cmd_import(int argc, char **argv, struct tock_ctx *ctx)
 	free(buf);
 	buf = NULL;
 	r.progress = r.tty || set->nrecs > PROGRESS_RECORDS;
+	if ((status = cmd_db(ctx)) != 0)
+		goto out;
 	rc = import_apply(ctx->db, set, &io, &st, &err);
 	progress_clear(&r);
 	print_result(&r, &st, f, dry_run);
