@@ -127,9 +127,16 @@ cmd_start(int argc, char **argv, struct tock_ctx *ctx)
 			fieldset_text(&fs, "metadata.branch", branch);
 		rc = ops_timer_start_new(ctx->db, &fs, at, note, task_id,
 		    entry_id, &stopped, &err);
-	} else
+	} else {
 		rc = ops_timer_start(ctx->db, task_id, at, note, entry_id,
 		    &stopped, &err);
+		/* --branch links the branch to an existing task too, as
+		 * tock edit --branch would. */
+		if (rc == 0 && branch != NULL) {
+			fieldset_text(&fs, "metadata.branch", branch);
+			rc = ops_task_update(ctx->db, task_id, &fs, &err);
+		}
+	}
 	if (rc != 0 ||
 	    (rc = db_entry_get(ctx->db, &e, entry_id, &err)) != 0 ||
 	    (rc = db_task_get(ctx->db, &t, task_id, &err)) != 0) {
