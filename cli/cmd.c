@@ -66,7 +66,8 @@ const struct cmd_entry cmd_table[] = {
 	{ "track", cmd_track, LDB,
 	  "track TASK (FROM..TO | DURATION [--at WHEN]) [--note TEXT]",
 	  "Record time after the fact" },
-	{ "ui", cmd_ui, 0, "ui", "Open the terminal interface (tock-tui)" },
+	{ "ui", cmd_ui, CMD_PASS_ARGS, "ui [-hv] [--db PATH]",
+	  "Open the terminal interface (tock-tui)" },
 	{ "version", cmd_version, 0, "version", "Print tock's version" },
 	{ NULL, NULL, 0, NULL, NULL },
 };

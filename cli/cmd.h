@@ -39,6 +39,8 @@ enum cmd_flags {
 	CMD_LAZY_DB = 1 << 2,	/* the command calls cmd_db() itself, once its
 				 * arguments are known good: a usage error
 				 * never creates or touches the database */
+	CMD_PASS_ARGS = 1 << 3,	/* its arguments, --help included, belong to
+				 * the program it runs */
 };
 
 typedef int cmd_fn(int argc, char **argv, struct tock_ctx *ctx);

@@ -19,9 +19,6 @@ cmd_ui(int argc, char **argv, struct tock_ctx *ctx)
 	char self[PATH_MAX], path[PATH_MAX + 16], *slash;
 	ssize_t n;
 
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0))
-		return out_usage("ui", 0, NULL);
 	if (ctx->db_path != NULL)
 		setenv("TOCK_DB", ctx->db_path, 1);
 	argv[0] = "tock-tui";

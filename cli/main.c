@@ -131,7 +131,8 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	/* --help needs no database: answer before opening (or creating) it. */
-	for (j = i + 1; j < argc && strcmp(argv[j], "--") != 0; j++)
+	for (j = i + 1; !(cmd->flags & CMD_PASS_ARGS) && j < argc &&
+	    strcmp(argv[j], "--") != 0; j++)
 		if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0)
 			return out_usage(cmd->name, 0, NULL);
 	ctx.color = want_color();
