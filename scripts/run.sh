@@ -25,3 +25,4 @@ set -x
 "$tock" stop
 "$tock" log
 "$tock" show 1
+"$tock" report --week
