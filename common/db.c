@@ -1195,6 +1195,14 @@ db_task_resolve(struct db *db, char id[UUID_STRLEN + 1], const char *ref,
 	return resolve_prefix(db, id, "tasks", "task", ref, "", err);
 }
 
+/* The filters of struct task_filter other than status: ?3 tag, ?4
+ * assignee, ?5 due before. */
+#define TASK_FILTERS \
+	"(?3 IS NULL OR EXISTS (SELECT 1 FROM " \
+	"  json_each(t.metadata, '$.tags') WHERE value = ?3)) AND " \
+	"(?4 IS NULL OR t.assignee_id = ?4) AND " \
+	"(?5 IS NULL OR (t.due_date IS NOT NULL AND t.due_date < ?5))"
+
 int
 db_task_list(struct db *db, const struct task_filter *f, db_task_cb *cb,
     void *arg, struct tock_err *err)
@@ -1204,18 +1212,22 @@ db_task_list(struct db *db, const struct task_filter *f, db_task_cb *cb,
 	sqlite3_stmt *st;
 	int rc;
 
-	/* Open tasks by number, then the closed ones newest first. */
-	st = dbi_stmt(db, "SELECT " TASK_COLS " FROM tasks t WHERE "
-	    "t.deleted = ?1 AND "
-	    "((?2 & 1 AND t.status = 'todo') OR "
-	    " (?2 & 2 AND t.status = 'in_progress') OR "
-	    " (?2 & 4 AND t.status = 'done') OR "
-	    " (?2 & 8 AND t.status = 'cancelled')) AND "
-	    "(?3 IS NULL OR EXISTS (SELECT 1 FROM "
-	    "  json_each(t.metadata, '$.tags') WHERE value = ?3)) AND "
-	    "(?4 IS NULL OR t.assignee_id = ?4) AND "
-	    "(?5 IS NULL OR (t.due_date IS NOT NULL AND t.due_date < ?5)) "
-	    "ORDER BY t.num IS NULL, t.num, t.updated_at DESC", err);
+	/* The open tasks are exactly those with a number (task_renumber),
+	 * so the default listing walks the number index: no OR over
+	 * statuses, no sort.  Other listings: open tasks by number, then
+	 * the closed ones newest first. */
+	if (f->status_mask == 0 && !f->deleted)
+		st = dbi_stmt(db, "SELECT " TASK_COLS " FROM tasks t WHERE "
+		    "t.num IS NOT NULL AND " TASK_FILTERS " ORDER BY t.num",
+		    err);
+	else
+		st = dbi_stmt(db, "SELECT " TASK_COLS " FROM tasks t WHERE "
+		    "t.deleted = ?1 AND "
+		    "((?2 & 1 AND t.status = 'todo') OR "
+		    " (?2 & 2 AND t.status = 'in_progress') OR "
+		    " (?2 & 4 AND t.status = 'done') OR "
+		    " (?2 & 8 AND t.status = 'cancelled')) AND " TASK_FILTERS
+		    " ORDER BY t.num IS NULL, t.num, t.updated_at DESC", err);
 	if (st == NULL)
 		return TOCK_ERR;
 	sqlite3_bind_int(st, 1, f->deleted ? 1 : 0);
