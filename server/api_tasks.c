@@ -1,0 +1,860 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * api_tasks.c - tasks and their comments over REST.
+ *
+ * Who may do what (DESIGN.md "Roles"): any member creates tasks, reads
+ * the workspace's tasks and comments, and comments; a member edits only
+ * tasks they created or are assigned, deletes only tasks they created,
+ * and assigns only themselves; a lead or admin edits, assigns and deletes
+ * any task.  Tasks of a workspace the caller is not in answer 404, never
+ * 403: their existence is not the caller's business.
+ *
+ * Each write locks its workspace scope first (changelog.h), then the task
+ * row, checks If-Match against the row's version, and appends its change
+ * to sync_log in the same transaction.  Metadata keys are separate fields
+ * in the log ("metadata.<key>"), as SYNC.md 3.10 merges them per key; a
+ * null value in a PATCH removes the key.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "changelog.h"
+#include "err.h"
+#include "model.h"
+#include "pg.h"
+#include "reqjson.h"
+#include "timeparse.h"
+
+#define PAGE_SIZE 25
+#define META_KEYS_MAX 64
+
+static const char *const statuses[] = { "todo", "in_progress", "done",
+	"cancelled", NULL };
+
+/* What a POST or PATCH body says, already validated. */
+struct task_input {
+	const char *title;
+	const char *description;
+	const char *status;
+	const char *assignee;	/* NULL with assignee_k RJ_NULL: unassign */
+	const char *due;
+	const char *ws;
+	const char *id;
+	int title_k, description_k, status_k, assignee_k, due_k, ws_k, id_k;
+	int meta_k;
+	struct jobj meta;	/* metadata patch: {key: value|null} */
+	struct jobj logmeta;	/* the same as "metadata.<key>" members */
+	int nmeta;
+};
+
+static bool
+leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* YYYY-MM-DD naming a real day. */
+static bool
+date_ok(const char *s)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+		30, 31 };
+	int y, m, d, i;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	y = atoi(s);
+	m = atoi(s + 5);
+	d = atoi(s + 8);
+	if (y < 1 || m < 1 || m > 12 || d < 1)
+		return false;
+	return d <= mdays[m - 1] + (m == 2 && leap(y));
+}
+
+static int
+meta_member(const char *name, const char *value, void *arg)
+{
+	struct task_input *in = arg;
+	char key[META_KEY_MAX + 16];
+
+	if (model_check_meta_key(name, NULL) != 0 ||
+	    strlen(value) > META_VALUE_MAX || ++in->nmeta > META_KEYS_MAX)
+		return -1;
+	jo_raw(&in->meta, name, value);
+	snprintf(key, sizeof key, "metadata.%s", name);
+	jo_raw(&in->logmeta, key, value);
+	return 0;
+}
+
+static void
+task_input_release(struct task_input *in)
+{
+	jo_release(&in->meta);
+	jo_release(&in->logmeta);
+}
+
+/* Read and check a task body; -1 after a 400 naming the field. */
+static int
+task_input_read(struct req *rq, struct resp *rs, struct task_input *in,
+    bool create)
+{
+	struct tock_err err = TOCK_ERR_INIT;
+	char *obj = NULL;
+	int i;
+
+	memset(in, 0, sizeof *in);
+	jo_init(&in->meta);
+	jo_init(&in->logmeta);
+	if (api_body_str(rq, rs, "title", create, &in->title,
+	    &in->title_k) != 0)
+		return -1;
+	if (in->title_k == RJ_NULL) {
+		resp_field_error(rs, "title", "'title' must not be null");
+		return -1;
+	}
+	if (in->title_k == RJ_VALUE &&
+	    model_check_title(in->title, &err) != 0) {
+		resp_field_error(rs, "title", "%s", err.msg);
+		return -1;
+	}
+	if (api_body_str(rq, rs, "description", false, &in->description,
+	    &in->description_k) != 0)
+		return -1;
+	if (in->description_k == RJ_NULL) {
+		resp_field_error(rs, "description",
+		    "'description' must be a string");
+		return -1;
+	}
+	if (in->description_k == RJ_VALUE && model_check_text("description",
+	    in->description, TEXT_MAX, &err) != 0) {
+		resp_field_error(rs, "description", "%s", err.msg);
+		return -1;
+	}
+	if (api_body_str(rq, rs, "status", false, &in->status,
+	    &in->status_k) != 0)
+		return -1;
+	if (in->status_k == RJ_VALUE) {
+		for (i = 0; statuses[i] != NULL; i++)
+			if (strcmp(in->status, statuses[i]) == 0)
+				break;
+		if (statuses[i] == NULL) {
+			resp_field_error(rs, "status", "'status' must be todo, "
+			    "in_progress, done or cancelled");
+			return -1;
+		}
+	} else if (in->status_k == RJ_NULL) {
+		resp_field_error(rs, "status", "'status' must not be null");
+		return -1;
+	}
+	if (api_body_uuid(rq, rs, "assignee_id", true, &in->assignee,
+	    &in->assignee_k) != 0)
+		return -1;
+	if (api_body_str(rq, rs, "due_date", false, &in->due,
+	    &in->due_k) != 0)
+		return -1;
+	if (in->due_k == RJ_VALUE && !date_ok(in->due)) {
+		resp_field_error(rs, "due_date", "'due_date' must be a date "
+		    "like 2026-12-31");
+		return -1;
+	}
+	if (create) {
+		if (api_body_uuid(rq, rs, "workspace_id", false, &in->ws,
+		    &in->ws_k) != 0 ||
+		    api_body_uuid(rq, rs, "id", false, &in->id, &in->id_k) != 0)
+			return -1;
+	}
+	in->meta_k = rjson_get_object(rq->json, "metadata", &obj, &err);
+	if (in->meta_k < 0) {
+		resp_field_error(rs, "metadata", "%s", err.msg);
+		return -1;
+	}
+	free(obj);
+	if (in->meta_k == RJ_NULL) {
+		resp_field_error(rs, "metadata", "'metadata' must be an object");
+		return -1;
+	}
+	if (in->meta_k == RJ_VALUE &&
+	    rjson_each_member(rq->json, "metadata", meta_member, in) != 0) {
+		resp_field_error(rs, "metadata", "'metadata' keys must be 1 to "
+		    "%d of [A-Za-z0-9_-], at most %d of them, and each value "
+		    "at most %d bytes", META_KEY_MAX, META_KEYS_MAX,
+		    META_VALUE_MAX);
+		return -1;
+	}
+	jo_end(&in->meta);
+	return 0;
+}
+
+/* The "metadata.<key>" members of in, for the change log. */
+static void
+add_log_meta(struct jobj *fields, struct task_input *in)
+{
+	const char *t = jo_end(&in->logmeta);
+	size_t n = strlen(t);
+
+	/* Splice the members of {...} into fields. */
+	if (n > 2) {
+		if (fields->n++ > 0)
+			strbuf_addch(&fields->sb, ',');
+		strbuf_add(&fields->sb, t + 1, n - 2);
+	}
+}
+
+static bool
+may_edit(const char *role, const char *me, const char *created_by,
+    const char *assignee)
+{
+	if (strcmp(role, "member") != 0)
+		return true;
+	return strcmp(created_by, me) == 0 ||
+	    (assignee != NULL && strcmp(assignee, me) == 0);
+}
+
+/* Check a new assignee: a member may assign only themselves, and the
+ * assignee must belong to the workspace.  0, or -1 answered. */
+static int
+check_assignee(struct req *rq, struct resp *rs, struct pg *pg,
+    const char *ws, const char *role, const char *assignee)
+{
+	int rc;
+
+	if (assignee == NULL)
+		return 0;
+	if (strcmp(role, "member") == 0 &&
+	    strcmp(assignee, rq->user_id) != 0) {
+		resp_error(rs, 403, "forbidden", "a member may assign tasks "
+		    "only to themselves");
+		return -1;
+	}
+	if ((rc = api_is_member(rq, rs, pg, ws, assignee)) < 0)
+		return -1;
+	if (rc == 0) {
+		resp_field_error(rs, "assignee_id", "'assignee_id' is not a "
+		    "member of the task's workspace");
+		return -1;
+	}
+	return 0;
+}
+
+/* An 'assigned' notification for assignee (unless it is the caller). */
+static int
+notify_assigned(struct req *rq, struct pg *pg, const char *ws,
+    const char *task, const char *title, const char *assignee,
+    struct tock_err *err)
+{
+	if (assignee == NULL || strcmp(assignee, rq->user_id) == 0)
+		return 0;
+	return pg_query(pg, NULL, err, "INSERT INTO notifications"
+	    " (user_id, workspace_id, kind, entity, entity_id, payload)"
+	    " VALUES ($1, $2, 'assigned', 1, $3, json_build_object('task_id',"
+	    " $3::uuid, 'title', $4::text, 'by', $5::uuid))", 5, assignee, ws,
+	    task, title, rq->user_id);
+}
+
+static void
+set_etag(struct resp *rs, const char *version)
+{
+	snprintf(rs->etag, sizeof rs->etag, "\"%s\"",
+	    version != NULL ? version : "0");
+}
+
+void
+api_tasks_create(struct req *rq, struct resp *rs, struct pg *pg)
+{
+	struct tock_err err = TOCK_ERR_INIT;
+	struct pg_res *res = NULL;
+	struct task_input in;
+	struct changelog cl;
+	struct jobj fields;
+	char id[UUID_STRLEN + 1], ws[UUID_STRLEN + 1], role[8];
+	char created[24], seqs[24];
+	const char *scope = ws, *v;
+	int64_t now = time_now_ms(), seq;
+	int rc;
+
+	cl_init(&cl, pg, rq->user_id);
+	jo_init(&fields);
+	if (task_input_read(rq, rs, &in, true) != 0)
+		goto out;
+	if (in.id_k == RJ_VALUE)
+		snprintf(id, sizeof id, "%s", in.id);
+	else
+		srv_new_id(id);
+	if ((rc = pg_begin(pg, rq->user_id, &err)) != 0)
+		goto dberr;
+	if (in.ws_k == RJ_VALUE)
+		snprintf(ws, sizeof ws, "%s", in.ws);
+	else {
+		/* No workspace_id: the caller's default (personal) one. */
+		if ((rc = pg_query(pg, &res, &err, "SELECT default_workspace_id"
+		    " FROM users WHERE id = $1", 1, rq->user_id)) != 0)
+			goto dberr;
+		if ((v = pg_value(res, 0, 0)) == NULL) {
+			resp_field_error(rs, "workspace_id", "'workspace_id' is "
+			    "required: you have no default workspace");
+			goto out;
+		}
+		snprintf(ws, sizeof ws, "%s", v);
+		pg_res_free(res);
+		res = NULL;
+	}
+	if (api_role(rq, rs, pg, ws, role) != 0 ||
+	    check_assignee(rq, rs, pg, ws, role,
+	    in.assignee_k == RJ_VALUE ? in.assignee : NULL) != 0)
+		goto out;
+	if ((rc = cl_lock(&cl, &scope, 1, &err)) != 0)
+		goto dberr;
+	cl_stamp(&cl, NULL);
+
+	snprintf(created, sizeof created, "%lld", (long long)now);
+	jo_str(&fields, "title", in.title);
+	jo_str(&fields, "description",
+	    in.description_k == RJ_VALUE ? in.description : "");
+	jo_str(&fields, "status", in.status_k == RJ_VALUE ? in.status : "todo");
+	jo_str(&fields, "assignee_id",
+	    in.assignee_k == RJ_VALUE ? in.assignee : NULL);
+	jo_str(&fields, "created_by", rq->user_id);
+	jo_raw(&fields, "created_at", created);
+	jo_str(&fields, "due_date", in.due_k == RJ_VALUE ? in.due : NULL);
+	add_log_meta(&fields, &in);
+	jo_end(&fields);
+	cl_add(&cl, ws, CL_TASK, id, CL_CREATE, fields.sb.buf, &seq);
+	snprintf(seqs, sizeof seqs, "%lld", (long long)seq);
+
+	{
+		const char *p[13] = { id, ws, in.title,
+			in.description_k == RJ_VALUE ? in.description : "",
+			in.status_k == RJ_VALUE ? in.status : "todo",
+			in.assignee_k == RJ_VALUE ? in.assignee : NULL,
+			rq->user_id, created,
+			in.due_k == RJ_VALUE ? in.due : NULL,
+			in.meta.sb.buf, fields.sb.buf, cl.hlc, seqs };
+
+		rc = pg_exec(pg, &res, "INSERT INTO tasks (id, workspace_id,"
+		    " title, description, status, assignee_id, created_by,"
+		    " created_at, updated_at, due_date, metadata, fhlc, last_seq)"
+		    " VALUES ($1, $2, $3, $4, $5, $6, $7,"
+		    " to_timestamp($8::float8 / 1000), to_timestamp($8::float8 /"
+		    " 1000), $9::date, (SELECT coalesce(jsonb_object_agg(key,"
+		    " value), '{}'::jsonb) FROM jsonb_each($10::jsonb)"
+		    " WHERE value <> 'null'::jsonb), tock_fhlc($11::jsonb, $12),"
+		    " $13) RETURNING tock_task_json(tasks.*)", 13, p, &err);
+	}
+	if (rc == TOCK_EEXISTS) {
+		resp_error(rs, 409, "exists", "a task with this id exists");
+		goto out;
+	}
+	if (rc != 0 ||
+	    (rc = notify_assigned(rq, pg, ws, id, in.title,
+	    in.assignee_k == RJ_VALUE ? in.assignee : NULL, &err)) != 0 ||
+	    (rc = cl_flush(&cl, &err)) != 0 ||
+	    (rc = pg_commit(pg, &err)) != 0)
+		goto dberr;
+	resp_json(rs, 201, pg_value(res, 0, 0), strlen(pg_value(res, 0, 0)));
+	set_etag(rs, "1");
+	goto out;
+dberr:
+	api_db_error(rq, rs, rc, &err);
+out:
+	pg_rollback(pg);
+	pg_res_free(res);
+	cl_release(&cl);
+	jo_release(&fields);
+	task_input_release(&in);
+}
+
+void
+api_tasks_list(struct req *rq, struct resp *rs, struct pg *pg)
+{
+	struct tock_err err = TOCK_ERR_INIT;
+	const char *ws, *status, *assignee, *page_s, *params[5];
+	char offset[24], page[24];
+	long long pn = 1;
+	char *end;
+	int i, rc;
+
+	ws = req_query_get(rq, "workspace_id");
+	status = req_query_get(rq, "status");
+	assignee = req_query_get(rq, "assignee_id");
+	page_s = req_query_get(rq, "page");
+	if (ws != NULL && *ws == '\0')
+		ws = NULL;
+	if (status != NULL && *status == '\0')
+		status = NULL;
+	if (assignee != NULL && *assignee == '\0')
+		assignee = NULL;
+	if (ws != NULL && !uuid_valid(ws)) {
+		resp_field_error(rs, "workspace_id",
+		    "'workspace_id' is not a valid UUID");
+		return;
+	}
+	if (status != NULL) {
+		for (i = 0; statuses[i] != NULL; i++)
+			if (strcmp(status, statuses[i]) == 0)
+				break;
+		if (statuses[i] == NULL) {
+			resp_field_error(rs, "status", "'status' must be todo, "
+			    "in_progress, done or cancelled");
+			return;
+		}
+	}
+	if (assignee != NULL && strcmp(assignee, "me") == 0)
+		assignee = rq->user_id;
+	else if (assignee != NULL && !uuid_valid(assignee)) {
+		resp_field_error(rs, "assignee_id",
+		    "'assignee_id' is not a valid UUID or 'me'");
+		return;
+	}
+	if (page_s != NULL) {
+		pn = strtoll(page_s, &end, 10);
+		if (*page_s == '\0' || *end != '\0' || pn < 1 || pn > 1000000) {
+			resp_field_error(rs, "page",
+			    "'page' must be a whole number from 1");
+			return;
+		}
+	}
+	snprintf(offset, sizeof offset, "%lld", (pn - 1) * PAGE_SIZE);
+	snprintf(page, sizeof page, "%lld", pn);
+
+	if ((rc = pg_begin(pg, rq->user_id, &err)) != 0) {
+		api_db_error(rq, rs, rc, &err);
+		return;
+	}
+	if (ws != NULL) {
+		char role[8];
+
+		if (api_role(rq, rs, pg, ws, role) != 0)
+			goto out;
+	}
+	params[0] = ws;
+	params[1] = status;
+	params[2] = assignee;
+	params[3] = offset;
+	params[4] = page;
+	/* One statement, so the page and the total come from one snapshot.
+	 * Row-level security limits both to the caller's workspaces. */
+	if (api_answer_json(rq, rs, pg, 200, "task",
+	    "WITH f AS (SELECT t FROM tasks t WHERE NOT t.deleted"
+	    " AND ($1::uuid IS NULL OR t.workspace_id = $1::uuid)"
+	    " AND ($2::text IS NULL OR t.status = $2::text)"
+	    " AND ($3::uuid IS NULL OR t.assignee_id = $3::uuid))"
+	    " SELECT json_build_object('tasks', coalesce((SELECT"
+	    " json_agg(tock_task_json(p.t) ORDER BY (p.t).id DESC) FROM"
+	    " (SELECT f.t FROM f ORDER BY (f.t).id DESC LIMIT 25"
+	    " OFFSET $4::bigint) p), '[]'::json),"
+	    " 'total', (SELECT count(*) FROM f), 'page', $5::bigint,"
+	    " 'per_page', 25)", 5, params) == 0 &&
+	    (rc = pg_commit(pg, &err)) != 0)
+		api_db_error(rq, rs, rc, &err);
+out:
+	pg_rollback(pg);
+}
+
+void
+api_tasks_get(struct req *rq, struct resp *rs, struct pg *pg)
+{
+	struct tock_err err = TOCK_ERR_INIT;
+	struct pg_res *res = NULL;
+	int rc;
+
+	if (api_param_uuid(rq, rs, 0, "id") != 0)
+		return;
+	if ((rc = pg_begin(pg, rq->user_id, &err)) != 0 ||
+	    (rc = pg_query(pg, &res, &err, "SELECT tock_task_json(t),"
+	    " t.version FROM tasks t WHERE t.id = $1 AND NOT t.deleted", 1,
+	    rq->param[0])) != 0 ||
+	    (rc = pg_commit(pg, &err)) != 0) {
+		api_db_error(rq, rs, rc, &err);
+		goto out;
+	}
+	if (pg_nrows(res) != 1) {
+		resp_error(rs, 404, "not_found", "no such task");
+		goto out;
+	}
+	resp_json(rs, 200, pg_value(res, 0, 0), strlen(pg_value(res, 0, 0)));
+	set_etag(rs, pg_value(res, 0, 1));
+out:
+	pg_rollback(pg);
+	pg_res_free(res);
+}
+
+/* What a write needs to know about an existing task. */
+struct task_row {
+	char ws[UUID_STRLEN + 1];
+	char created_by[UUID_STRLEN + 1];
+	char assignee[UUID_STRLEN + 1];	/* "" when nobody */
+	char role[8];			/* the caller's */
+};
+
+/* Read task id (404 if missing, deleted or invisible) and the caller's
+ * role in its workspace.  0, or -1 answered. */
+static int
+task_row_read(struct req *rq, struct resp *rs, struct pg *pg,
+    const char *id, struct task_row *t)
+{
+	struct tock_err err = TOCK_ERR_INIT;
+	struct pg_res *res = NULL;
+	const char *v;
+	int rc;
+
+	if ((rc = pg_query(pg, &res, &err, "SELECT workspace_id, created_by,"
+	    " assignee_id, tock_role(workspace_id) FROM tasks WHERE id = $1"
+	    " AND NOT deleted", 1, id)) != 0) {
+		api_db_error(rq, rs, rc, &err);
+		return -1;
+	}
+	if (pg_nrows(res) != 1 || pg_value(res, 0, 3) == NULL) {
+		pg_res_free(res);
+		resp_error(rs, 404, "not_found", "no such task");
+		return -1;
+	}
+	snprintf(t->ws, sizeof t->ws, "%s", pg_value(res, 0, 0));
+	snprintf(t->created_by, sizeof t->created_by, "%s",
+	    pg_value(res, 0, 1));
+	v = pg_value(res, 0, 2);
+	snprintf(t->assignee, sizeof t->assignee, "%s", v != NULL ? v : "");
+	snprintf(t->role, sizeof t->role, "%s", pg_value(res, 0, 3));
+	pg_res_free(res);
+	return 0;
+}
+
+/* Lock the row (after its scope) and check If-Match.  Fills the newest
+ * field HLC of the row into observed.  0, or -1 answered. */
+static int
+lock_versioned(struct req *rq, struct resp *rs, struct pg *pg,
+    const char *sql, const char *id, char *observed, size_t obsize)
+{
+	struct tock_err err = TOCK_ERR_INIT;
+	struct pg_res *res = NULL;
+	const char *v;
+	int rc;
+
+	if ((rc = pg_query(pg, &res, &err, sql, 1, id)) != 0) {
+		api_db_error(rq, rs, rc, &err);
+		return -1;
+	}
+	if (pg_nrows(res) != 1) {
+		pg_res_free(res);
+		resp_error(rs, 404, "not_found", "no such %s",
+		    strstr(sql, "time_entries") != NULL ? "time entry" :
+		    "task");
+		return -1;
+	}
+	if (rq->has_if_match &&
+	    strtoll(pg_value(res, 0, 0), NULL, 10) != rq->if_match) {
+		resp_error(rs, 409, "version_conflict", "the version is %s, "
+		    "not %lld: reload and try again", pg_value(res, 0, 0),
+		    (long long)rq->if_match);
+		set_etag(rs, pg_value(res, 0, 0));
+		pg_res_free(res);
+		return -1;
+	}
+	v = pg_value(res, 0, 1);
+	snprintf(observed, obsize, "%s", v != NULL ? v : "");
+	pg_res_free(res);
+	return 0;
+}
+
+void
+api_tasks_update(struct req *rq, struct resp *rs, struct pg *pg)
+{
+	struct tock_err err = TOCK_ERR_INIT;
+	struct pg_res *res = NULL;
+	struct task_input in;
+	struct task_row t;
+	struct changelog cl;
+	struct jobj patch, fields;
+	const char *scope = t.ws, *new_assignee;
+	char observed[HLC_STRLEN + 1], seqs[24];
+	int64_t seq;
+	int rc;
+
+	cl_init(&cl, pg, rq->user_id);
+	jo_init(&patch);
+	jo_init(&fields);
+	memset(&in, 0, sizeof in);
+	jo_init(&in.meta);
+	jo_init(&in.logmeta);
+	if (api_param_uuid(rq, rs, 0, "id") != 0)
+		goto out;
+	task_input_release(&in);
+	if (task_input_read(rq, rs, &in, false) != 0)
+		goto out;
+	if (in.title_k != RJ_VALUE && in.description_k != RJ_VALUE &&
+	    in.status_k != RJ_VALUE && in.assignee_k == RJ_ABSENT &&
+	    in.due_k == RJ_ABSENT && in.nmeta == 0) {
+		resp_error(rs, 400, "invalid", "nothing to change: give title, "
+		    "description, status, assignee_id, due_date or metadata");
+		goto out;
+	}
+	if ((rc = pg_begin(pg, rq->user_id, &err)) != 0)
+		goto dberr;
+	if (task_row_read(rq, rs, pg, rq->param[0], &t) != 0)
+		goto out;
+	if (!may_edit(t.role, rq->user_id, t.created_by,
+	    t.assignee[0] != '\0' ? t.assignee : NULL)) {
+		resp_error(rs, 403, "forbidden", "a member may edit only tasks "
+		    "they created or are assigned");
+		goto out;
+	}
+	new_assignee = in.assignee_k == RJ_VALUE ? in.assignee : NULL;
+	if (in.assignee_k != RJ_ABSENT && strcmp(t.role, "member") == 0 &&
+	    new_assignee == NULL && t.assignee[0] != '\0' &&
+	    strcmp(t.assignee, rq->user_id) != 0) {
+		resp_error(rs, 403, "forbidden", "a member may not unassign "
+		    "someone else");
+		goto out;
+	}
+	if (check_assignee(rq, rs, pg, t.ws, t.role, new_assignee) != 0)
+		goto out;
+	if ((rc = cl_lock(&cl, &scope, 1, &err)) != 0)
+		goto dberr;
+	if (lock_versioned(rq, rs, pg, "SELECT version, (SELECT max(value)"
+	    " FROM jsonb_each_text(fhlc)) FROM tasks WHERE id = $1"
+	    " AND NOT deleted FOR UPDATE", rq->param[0], observed,
+	    sizeof observed) != 0)
+		goto out;
+	cl_stamp(&cl, observed);
+
+	if (in.title_k == RJ_VALUE) {
+		jo_str(&patch, "title", in.title);
+		jo_str(&fields, "title", in.title);
+	}
+	if (in.description_k == RJ_VALUE) {
+		jo_str(&patch, "description", in.description);
+		jo_str(&fields, "description", in.description);
+	}
+	if (in.status_k == RJ_VALUE) {
+		jo_str(&patch, "status", in.status);
+		jo_str(&fields, "status", in.status);
+	}
+	if (in.assignee_k != RJ_ABSENT) {
+		jo_str(&patch, "assignee_id", new_assignee);
+		jo_str(&fields, "assignee_id", new_assignee);
+	}
+	if (in.due_k != RJ_ABSENT) {
+		const char *due = in.due_k == RJ_VALUE ? in.due : NULL;
+
+		jo_str(&patch, "due_date", due);
+		jo_str(&fields, "due_date", due);
+	}
+	add_log_meta(&fields, &in);
+	jo_end(&patch);
+	jo_end(&fields);
+	cl_add(&cl, t.ws, CL_TASK, rq->param[0], CL_SET, fields.sb.buf, &seq);
+	snprintf(seqs, sizeof seqs, "%lld", (long long)seq);
+	{
+		const char *p[6] = { rq->param[0], patch.sb.buf,
+			in.nmeta > 0 ? in.meta.sb.buf : NULL, fields.sb.buf,
+			cl.hlc, seqs };
+
+		rc = pg_exec(pg, &res, "UPDATE tasks SET"
+		    " title = CASE WHEN $2::jsonb ? 'title'"
+		    "  THEN $2::jsonb->>'title' ELSE title END,"
+		    " description = CASE WHEN $2::jsonb ? 'description'"
+		    "  THEN $2::jsonb->>'description' ELSE description END,"
+		    " status = CASE WHEN $2::jsonb ? 'status'"
+		    "  THEN $2::jsonb->>'status' ELSE status END,"
+		    " assignee_id = CASE WHEN $2::jsonb ? 'assignee_id'"
+		    "  THEN ($2::jsonb->>'assignee_id')::uuid ELSE assignee_id END,"
+		    " due_date = CASE WHEN $2::jsonb ? 'due_date'"
+		    "  THEN ($2::jsonb->>'due_date')::date ELSE due_date END,"
+		    " metadata = CASE WHEN $3::jsonb IS NULL THEN metadata"
+		    "  ELSE (metadata || $3::jsonb) - coalesce((SELECT"
+		    "  array_agg(key) FROM jsonb_each($3::jsonb)"
+		    "  WHERE value = 'null'::jsonb), '{}'::text[]) END,"
+		    " version = version + 1, updated_at = now(),"
+		    " fhlc = fhlc || tock_fhlc($4::jsonb, $5),"
+		    " last_seq = $6::bigint"
+		    " WHERE id = $1 RETURNING tock_task_json(tasks.*), version,"
+		    " title", 6, p, &err);
+	}
+	if (rc != 0)
+		goto dberr;
+	if (in.assignee_k == RJ_VALUE && strcmp(t.assignee, in.assignee) != 0 &&
+	    (rc = notify_assigned(rq, pg, t.ws, rq->param[0],
+	    pg_value(res, 0, 2), in.assignee, &err)) != 0)
+		goto dberr;
+	if ((rc = cl_flush(&cl, &err)) != 0 ||
+	    (rc = pg_commit(pg, &err)) != 0)
+		goto dberr;
+	resp_json(rs, 200, pg_value(res, 0, 0), strlen(pg_value(res, 0, 0)));
+	set_etag(rs, pg_value(res, 0, 1));
+	goto out;
+dberr:
+	api_db_error(rq, rs, rc, &err);
+out:
+	pg_rollback(pg);
+	pg_res_free(res);
+	cl_release(&cl);
+	jo_release(&patch);
+	jo_release(&fields);
+	task_input_release(&in);
+}
+
+void
+api_tasks_delete(struct req *rq, struct resp *rs, struct pg *pg)
+{
+	static const char fields[] = "{\"deleted\":true}";
+	struct tock_err err = TOCK_ERR_INIT;
+	struct task_row t;
+	struct changelog cl;
+	const char *scope = t.ws;
+	char observed[HLC_STRLEN + 1], seqs[24];
+	int64_t seq;
+	int rc;
+
+	cl_init(&cl, pg, rq->user_id);
+	if (api_param_uuid(rq, rs, 0, "id") != 0)
+		goto out;
+	if ((rc = pg_begin(pg, rq->user_id, &err)) != 0)
+		goto dberr;
+	if (task_row_read(rq, rs, pg, rq->param[0], &t) != 0)
+		goto out;
+	if (strcmp(t.role, "member") == 0 &&
+	    strcmp(t.created_by, rq->user_id) != 0) {
+		resp_error(rs, 403, "forbidden",
+		    "a member may delete only tasks they created");
+		goto out;
+	}
+	if ((rc = cl_lock(&cl, &scope, 1, &err)) != 0)
+		goto dberr;
+	if (lock_versioned(rq, rs, pg, "SELECT version, (SELECT max(value)"
+	    " FROM jsonb_each_text(fhlc)) FROM tasks WHERE id = $1"
+	    " AND NOT deleted FOR UPDATE", rq->param[0], observed,
+	    sizeof observed) != 0)
+		goto out;
+	cl_stamp(&cl, observed);
+	cl_add(&cl, t.ws, CL_TASK, rq->param[0], CL_DELETE, fields, &seq);
+	snprintf(seqs, sizeof seqs, "%lld", (long long)seq);
+	if ((rc = pg_query(pg, NULL, &err, "UPDATE tasks SET deleted = true,"
+	    " deleted_at = now(), updated_at = now(), version = version + 1,"
+	    " fhlc = fhlc || tock_fhlc($2::jsonb, $3), last_seq = $4::bigint"
+	    " WHERE id = $1", 4, rq->param[0], fields, cl.hlc, seqs)) != 0 ||
+	    (rc = cl_flush(&cl, &err)) != 0 ||
+	    (rc = pg_commit(pg, &err)) != 0)
+		goto dberr;
+	resp_json(rs, 204, "", 0);
+	goto out;
+dberr:
+	api_db_error(rq, rs, rc, &err);
+out:
+	pg_rollback(pg);
+	cl_release(&cl);
+}
+
+void
+api_comments_create(struct req *rq, struct resp *rs, struct pg *pg)
+{
+	struct tock_err err = TOCK_ERR_INIT;
+	struct pg_res *res = NULL;
+	struct task_row t;
+	struct changelog cl;
+	struct jobj fields;
+	const char *body, *p, *scope = t.ws;
+	char id[UUID_STRLEN + 1], created[24], seqs[24];
+	int64_t seq;
+	int rc;
+
+	cl_init(&cl, pg, rq->user_id);
+	jo_init(&fields);
+	if (api_param_uuid(rq, rs, 0, "id") != 0 ||
+	    api_body_str(rq, rs, "body", true, &body, NULL) != 0)
+		goto out;
+	if (model_check_text("body", body, TEXT_MAX, &err) != 0) {
+		resp_field_error(rs, "body", "%s", err.msg);
+		goto out;
+	}
+	for (p = body; *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r';
+	    p++)
+		;
+	if (*p == '\0') {
+		resp_field_error(rs, "body", "'body' is empty");
+		goto out;
+	}
+	if ((rc = pg_begin(pg, rq->user_id, &err)) != 0)
+		goto dberr;
+	if (task_row_read(rq, rs, pg, rq->param[0], &t) != 0)
+		goto out;
+	if ((rc = cl_lock(&cl, &scope, 1, &err)) != 0)
+		goto dberr;
+	cl_stamp(&cl, NULL);
+	srv_new_id(id);
+	snprintf(created, sizeof created, "%lld", (long long)time_now_ms());
+	jo_str(&fields, "task_id", rq->param[0]);
+	jo_str(&fields, "author_id", rq->user_id);
+	jo_str(&fields, "body", body);
+	jo_raw(&fields, "created_at", created);
+	jo_end(&fields);
+	cl_add(&cl, t.ws, CL_COMMENT, id, CL_CREATE, fields.sb.buf, &seq);
+	snprintf(seqs, sizeof seqs, "%lld", (long long)seq);
+	{
+		const char *pp[8] = { id, t.ws, rq->param[0], rq->user_id, body,
+			created, fields.sb.buf, cl.hlc };
+
+		if ((rc = pg_exec(pg, &res, "INSERT INTO comments (id,"
+		    " workspace_id, task_id, author_id, body, created_at,"
+		    " updated_at, fhlc, last_seq) VALUES ($1, $2, $3, $4, $5,"
+		    " to_timestamp($6::float8 / 1000), to_timestamp($6::float8 /"
+		    " 1000), tock_fhlc($7::jsonb, $8), 0)"
+		    " RETURNING tock_comment_json(comments.*)", 8, pp, &err)) !=
+		    0)
+			goto dberr;
+	}
+	/* The task's creator and assignee hear about it (not the author). */
+	if ((rc = pg_query(pg, NULL, &err, "INSERT INTO notifications"
+	    " (user_id, workspace_id, kind, entity, entity_id, payload)"
+	    " SELECT DISTINCT u, $1::uuid, 'comment', 3, $2::uuid,"
+	    " jsonb_build_object('task_id', $3::uuid, 'comment_id', $2::uuid,"
+	    " 'by', $4::uuid) FROM unnest(ARRAY[$5::uuid, $6::uuid]) AS u"
+	    " WHERE u IS NOT NULL AND u <> $4::uuid", 6, t.ws, id,
+	    rq->param[0], rq->user_id, t.created_by,
+	    t.assignee[0] != '\0' ? t.assignee : NULL)) != 0 ||
+	    (rc = pg_query(pg, NULL, &err, "UPDATE comments SET last_seq ="
+	    " $2::bigint WHERE id = $1", 2, id, seqs)) != 0 ||
+	    (rc = cl_flush(&cl, &err)) != 0 ||
+	    (rc = pg_commit(pg, &err)) != 0)
+		goto dberr;
+	resp_json(rs, 201, pg_value(res, 0, 0), strlen(pg_value(res, 0, 0)));
+	goto out;
+dberr:
+	api_db_error(rq, rs, rc, &err);
+out:
+	pg_rollback(pg);
+	pg_res_free(res);
+	cl_release(&cl);
+	jo_release(&fields);
+}
+
+void
+api_comments_list(struct req *rq, struct resp *rs, struct pg *pg)
+{
+	struct tock_err err = TOCK_ERR_INIT;
+	struct task_row t;
+	const char *params[1];
+	int rc;
+
+	if (api_param_uuid(rq, rs, 0, "id") != 0)
+		return;
+	if ((rc = pg_begin(pg, rq->user_id, &err)) != 0) {
+		api_db_error(rq, rs, rc, &err);
+		return;
+	}
+	if (task_row_read(rq, rs, pg, rq->param[0], &t) != 0)
+		goto out;
+	params[0] = rq->param[0];
+	if (api_answer_json(rq, rs, pg, 200, "task",
+	    "SELECT json_build_object('comments', coalesce(json_agg("
+	    " tock_comment_json(c) ORDER BY c.created_at, c.id), '[]'::json))"
+	    " FROM comments c WHERE c.task_id = $1 AND NOT c.deleted", 1,
+	    params) == 0 &&
+	    (rc = pg_commit(pg, &err)) != 0)
+		api_db_error(rq, rs, rc, &err);
+out:
+	pg_rollback(pg);
+}

@@ -1,0 +1,552 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * migrate.c - tock-server's PostgreSQL schema and its migrations.
+ *
+ * The tables mirror the replica's data tables (DESIGN.md "Local replica")
+ * plus the sync tables of SYNC.md 3.4: scopes (one per workspace, one per
+ * user, each with the last_seq that orders its change log), sync_log,
+ * applied_ops, devices, conflicts, purged_ids; and auth (refresh tokens),
+ * invitations and notifications.
+ *
+ * Isolation: row-level security is enabled on every table that belongs to
+ * a workspace.  Policies call tock_uid(), the user the server set for the
+ * transaction with set_config('tock.user_id', ..., true), and two SECURITY
+ * DEFINER helpers (tock_is_member, tock_role) that read memberships as the
+ * owner, so a memberships policy can ask about memberships without
+ * recursing.  Creating a workspace goes through tock_create_workspace(),
+ * which makes its scope, the row and the caller's admin membership in one
+ * step: no policy has to allow "insert a membership of a workspace you are
+ * not yet in".  The application's own role checks (roles.c) run first and
+ * give precise 403s; the policies are the backstop that keeps one
+ * workspace's rows out of another's requests even if a check is wrong.
+ *
+ * Migrations are arrays of single statements because every statement
+ * goes through PQexecParams, which runs exactly one.  Never edit a
+ * migration that has shipped: add the next one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "log.h"
+#include "migrate.h"
+#include "pg.h"
+
+/* pg_advisory_xact_lock key: "tock" in ASCII, then 1 for migrations. */
+#define MIGRATE_LOCK "1953457003001"
+
+static const char *const m1_initial[] = {
+	"CREATE EXTENSION IF NOT EXISTS citext",
+	/* The application role: serve logs in as a member of it. */
+	"DO $$ BEGIN"
+	" IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tock_app')"
+	" THEN CREATE ROLE tock_app NOLOGIN; END IF; END $$",
+
+	/* Helpers. */
+	"CREATE FUNCTION tock_uid() RETURNS uuid LANGUAGE sql STABLE AS"
+	" $$ SELECT NULLIF(current_setting('tock.user_id', true), '')::uuid $$",
+	"CREATE FUNCTION tock_ts(t timestamptz) RETURNS text LANGUAGE sql"
+	" STABLE STRICT AS $$ SELECT to_char(t AT TIME ZONE 'UTC',"
+	" 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') $$",
+	"CREATE FUNCTION tock_ms(t timestamptz) RETURNS bigint LANGUAGE sql"
+	" IMMUTABLE STRICT AS"
+	" $$ SELECT floor(extract(epoch FROM t) * 1000)::bigint $$",
+	/* {field: hlc} for every key of a change's fields. */
+	"CREATE FUNCTION tock_fhlc(fields jsonb, hlc text) RETURNS jsonb"
+	" LANGUAGE sql IMMUTABLE AS $$ SELECT coalesce(jsonb_object_agg(k,"
+	" hlc), '{}'::jsonb) FROM jsonb_object_keys(fields) AS k $$",
+
+	"CREATE TABLE users ("
+	" id uuid PRIMARY KEY,"
+	" email citext NOT NULL UNIQUE,"
+	" name text NOT NULL,"
+	" password_hash text NOT NULL,"
+	" default_workspace_id uuid,"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" updated_at timestamptz NOT NULL DEFAULT now())",
+	/* A scope is a unit of replication and ordering (SYNC.md 3.4):
+	 * kind 1 a workspace (same id), kind 2 a user (the user's id). */
+	"CREATE TABLE scopes ("
+	" id uuid PRIMARY KEY,"
+	" kind smallint NOT NULL CHECK (kind IN (1, 2)),"
+	" last_seq bigint NOT NULL DEFAULT 0,"
+	" compacted_through bigint NOT NULL DEFAULT 0,"
+	" updated_at timestamptz NOT NULL DEFAULT now())",
+	"CREATE INDEX scopes_recent ON scopes (updated_at)",
+	"CREATE TABLE workspaces ("
+	" id uuid PRIMARY KEY REFERENCES scopes (id),"
+	" name text NOT NULL,"
+	" personal boolean NOT NULL DEFAULT false,"
+	" created_by uuid NOT NULL REFERENCES users (id),"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" updated_at timestamptz NOT NULL DEFAULT now(),"
+	" fhlc jsonb NOT NULL DEFAULT '{}',"
+	" last_seq bigint NOT NULL DEFAULT 0)",
+	"ALTER TABLE users ADD CONSTRAINT users_default_workspace_fkey"
+	" FOREIGN KEY (default_workspace_id) REFERENCES workspaces (id)",
+	"CREATE TABLE memberships ("
+	" workspace_id uuid NOT NULL REFERENCES workspaces (id)"
+	"  ON DELETE CASCADE,"
+	" user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+	" role text NOT NULL CHECK (role IN ('admin', 'lead', 'member')),"
+	" fhlc jsonb NOT NULL DEFAULT '{}',"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" PRIMARY KEY (workspace_id, user_id))",
+	"CREATE INDEX memberships_user ON memberships (user_id)",
+	/* An admin's invitation of an email with no account yet; it becomes
+	 * a membership when that email registers. */
+	"CREATE TABLE invitations ("
+	" workspace_id uuid NOT NULL REFERENCES workspaces (id)"
+	"  ON DELETE CASCADE,"
+	" email citext NOT NULL,"
+	" role text NOT NULL CHECK (role IN ('admin', 'lead', 'member')),"
+	" invited_by uuid NOT NULL REFERENCES users (id),"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" PRIMARY KEY (workspace_id, email))",
+	"CREATE INDEX invitations_email ON invitations (email)",
+	/* A device is one login: its refresh tokens form one family. */
+	"CREATE TABLE devices ("
+	" id uuid PRIMARY KEY,"
+	" user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+	" node_id text NOT NULL UNIQUE,"
+	" name text NOT NULL DEFAULT '',"
+	" last_client_seq bigint NOT NULL DEFAULT 0,"
+	" results_acked_through bigint NOT NULL DEFAULT 0,"
+	" proto smallint, schema smallint,"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" last_seen timestamptz, revoked_at timestamptz)",
+	"CREATE INDEX devices_user ON devices (user_id)",
+	"CREATE TABLE refresh_tokens ("
+	" token_hash bytea PRIMARY KEY,"
+	" family_id uuid NOT NULL REFERENCES devices (id) ON DELETE CASCADE,"
+	" user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" expires_at timestamptz NOT NULL,"
+	" rotated_at timestamptz,"
+	" revoked_at timestamptz)",
+	"CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id)",
+
+	"CREATE TABLE tasks ("
+	" id uuid PRIMARY KEY,"
+	" workspace_id uuid NOT NULL REFERENCES workspaces (id),"
+	" title text NOT NULL,"
+	" description text NOT NULL DEFAULT '',"
+	" status text NOT NULL DEFAULT 'todo'"
+	"  CHECK (status IN ('todo', 'in_progress', 'done', 'cancelled')),"
+	" assignee_id uuid REFERENCES users (id),"
+	" created_by uuid NOT NULL REFERENCES users (id),"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" updated_at timestamptz NOT NULL DEFAULT now(),"
+	" due_date date,"
+	" metadata jsonb NOT NULL DEFAULT '{}'"
+	"  CHECK (jsonb_typeof(metadata) = 'object'),"
+	" deleted boolean NOT NULL DEFAULT false,"
+	" deleted_at timestamptz,"
+	" version integer NOT NULL DEFAULT 1,"
+	" fhlc jsonb NOT NULL DEFAULT '{}',"
+	" last_seq bigint NOT NULL DEFAULT 0)",
+	"CREATE INDEX tasks_ws ON tasks (workspace_id, id)",
+	"CREATE INDEX tasks_assignee ON tasks (assignee_id) WHERE NOT deleted",
+	/* Time entries (SYNC.md 3.4 and 3.11, with DESIGN.md's names). */
+	"CREATE TABLE time_entries ("
+	" id uuid PRIMARY KEY,"
+	" workspace_id uuid NOT NULL REFERENCES workspaces (id),"
+	" user_id uuid NOT NULL REFERENCES users (id),"
+	" task_id uuid REFERENCES tasks (id),"
+	" origin text NOT NULL CHECK (origin IN ('timer', 'manual')),"
+	" start_time timestamptz NOT NULL,"
+	" end_time timestamptz,"
+	" end_src text CHECK (end_src IN ('stop', 'edit', 'auto')),"
+	" start_hlc text NOT NULL,"
+	" stop_at timestamptz, stop_hlc text,"
+	" auto_at timestamptz, auto_hlc text,"
+	" edit_end timestamptz, edit_hlc text,"
+	" duration interval GENERATED ALWAYS AS (end_time - start_time) STORED,"
+	" notes text NOT NULL DEFAULT '',"
+	" deleted boolean NOT NULL DEFAULT false,"
+	" deleted_at timestamptz,"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" updated_at timestamptz NOT NULL DEFAULT now(),"
+	" version integer NOT NULL DEFAULT 1,"
+	" fhlc jsonb NOT NULL DEFAULT '{}',"
+	" last_seq bigint NOT NULL DEFAULT 0,"
+	" CHECK (end_time IS NULL OR end_time >= start_time))",
+	/* The invariant, enforced even if application code is wrong. */
+	"CREATE UNIQUE INDEX one_running_timer ON time_entries (user_id)"
+	" WHERE end_time IS NULL AND NOT deleted",
+	"CREATE INDEX time_entries_user_hlc ON time_entries (user_id,"
+	" start_hlc) WHERE origin = 'timer'",
+	"CREATE INDEX time_entries_task ON time_entries (task_id, id)",
+	"CREATE TABLE comments ("
+	" id uuid PRIMARY KEY,"
+	" workspace_id uuid NOT NULL REFERENCES workspaces (id),"
+	" task_id uuid NOT NULL REFERENCES tasks (id),"
+	" author_id uuid NOT NULL REFERENCES users (id),"
+	" body text NOT NULL,"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" updated_at timestamptz NOT NULL DEFAULT now(),"
+	" deleted boolean NOT NULL DEFAULT false,"
+	" fhlc jsonb NOT NULL DEFAULT '{}',"
+	" last_seq bigint NOT NULL DEFAULT 0)",
+	"CREATE INDEX comments_task ON comments (task_id, id)",
+
+	/* Sync (SYNC.md 3.4). entity: 1 task, 2 time_entry, 3 comment,
+	 * 4 workspace, 5 membership, 6 user_state; kind: 1 create, 2 set,
+	 * 3 delete, 4 restore, 5 purge, 6 membership. */
+	"CREATE TABLE sync_log ("
+	" scope_id uuid NOT NULL REFERENCES scopes (id),"
+	" seq bigint NOT NULL,"
+	" tx_last_seq bigint NOT NULL,"
+	" op_id uuid, device_id uuid,"
+	" user_id uuid,"
+	" entity smallint NOT NULL,"
+	" entity_id uuid NOT NULL,"
+	" kind smallint NOT NULL,"
+	" fields jsonb NOT NULL,"
+	" fhlc jsonb NOT NULL,"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" PRIMARY KEY (scope_id, seq))",
+	"CREATE TABLE applied_ops ("
+	" op_id uuid PRIMARY KEY,"
+	" device_id uuid NOT NULL REFERENCES devices (id) ON DELETE CASCADE,"
+	" client_seq bigint NOT NULL,"
+	" status smallint NOT NULL,"
+	" result jsonb NOT NULL,"
+	" applied_at timestamptz NOT NULL DEFAULT now())",
+	"CREATE INDEX applied_ops_dev ON applied_ops (device_id, client_seq)",
+	"CREATE TABLE conflicts ("
+	" id bigserial PRIMARY KEY,"
+	" scope_id uuid NOT NULL REFERENCES scopes (id),"
+	" entity smallint NOT NULL, entity_id uuid NOT NULL,"
+	" field text NOT NULL, loser jsonb, loser_hlc text, winner_hlc text,"
+	" created_at timestamptz NOT NULL DEFAULT now())",
+	"CREATE TABLE purged_ids ("
+	" id uuid PRIMARY KEY,"
+	" scope_id uuid NOT NULL,"
+	" purged_at timestamptz NOT NULL)",
+
+	/* Notifications (DESIGN.md "Notifications"): written in the same
+	 * transaction as the change, claimed by `tock-server worker`. */
+	"CREATE TABLE notifications ("
+	" id bigserial PRIMARY KEY,"
+	" user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+	" workspace_id uuid REFERENCES workspaces (id) ON DELETE CASCADE,"
+	" kind text NOT NULL CHECK (kind IN ('assigned', 'comment', 'due')),"
+	" entity smallint, entity_id uuid,"
+	" payload jsonb NOT NULL DEFAULT '{}',"
+	" status text NOT NULL DEFAULT 'pending' CHECK (status IN"
+	"  ('pending', 'sending', 'sent', 'failed', 'skipped')),"
+	" attempts integer NOT NULL DEFAULT 0,"
+	" next_attempt_at timestamptz NOT NULL DEFAULT now(),"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" sent_at timestamptz, last_error text)",
+	"CREATE INDEX notifications_due ON notifications (next_attempt_at)"
+	" WHERE status = 'pending'",
+	"CREATE TABLE notification_prefs ("
+	" user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+	" kind text NOT NULL CHECK (kind IN ('assigned', 'comment', 'due')),"
+	" enabled boolean NOT NULL,"
+	" PRIMARY KEY (user_id, kind))",
+
+	/* Security-definer helpers: they read as the owner, so policies may
+	 * call them without recursing into memberships' own policies. */
+	"CREATE FUNCTION tock_role(ws uuid) RETURNS text LANGUAGE sql STABLE"
+	" SECURITY DEFINER SET search_path = public, pg_temp AS"
+	" $$ SELECT role FROM memberships WHERE workspace_id = ws"
+	" AND user_id = tock_uid() $$",
+	"CREATE FUNCTION tock_is_member(ws uuid) RETURNS boolean LANGUAGE sql"
+	" STABLE SECURITY DEFINER SET search_path = public, pg_temp AS"
+	" $$ SELECT EXISTS (SELECT 1 FROM memberships WHERE workspace_id = ws"
+	" AND user_id = tock_uid()) $$",
+	"CREATE FUNCTION tock_create_workspace(ws uuid, ws_name text,"
+	" is_personal boolean) RETURNS void LANGUAGE plpgsql"
+	" SECURITY DEFINER SET search_path = public, pg_temp AS $$"
+	" BEGIN"
+	"  IF tock_uid() IS NULL THEN"
+	"   RAISE EXCEPTION 'no user' USING ERRCODE = '42501';"
+	"  END IF;"
+	"  INSERT INTO scopes (id, kind) VALUES (ws, 1);"
+	"  INSERT INTO workspaces (id, name, personal, created_by)"
+	"   VALUES (ws, ws_name, is_personal, tock_uid());"
+	"  INSERT INTO memberships (workspace_id, user_id, role)"
+	"   VALUES (ws, tock_uid(), 'admin');"
+	" END $$",
+	/* Invitations of the current user's email become memberships. */
+	"CREATE FUNCTION tock_accept_invitations() RETURNS TABLE"
+	" (workspace_id uuid, role text) LANGUAGE sql"
+	" SECURITY DEFINER SET search_path = public, pg_temp AS $$"
+	" WITH inv AS (DELETE FROM invitations i USING users u"
+	"  WHERE u.id = tock_uid() AND i.email = u.email"
+	"  RETURNING i.workspace_id, i.role)"
+	" INSERT INTO memberships (workspace_id, user_id, role)"
+	" SELECT inv.workspace_id, tock_uid(), inv.role FROM inv"
+	" ON CONFLICT DO NOTHING"
+	" RETURNING memberships.workspace_id, memberships.role $$",
+	"CREATE FUNCTION tock_invited(e citext) RETURNS boolean LANGUAGE sql"
+	" STABLE SECURITY DEFINER SET search_path = public, pg_temp AS"
+	" $$ SELECT EXISTS (SELECT 1 FROM invitations WHERE email = e) $$",
+
+	/* JSON shapes of the REST answers, built where the data is. */
+	"CREATE FUNCTION tock_user_json(u users) RETURNS json LANGUAGE sql"
+	" STABLE AS $$ SELECT json_build_object('id', u.id, 'email', u.email,"
+	" 'name', u.name) $$",
+	"CREATE FUNCTION tock_task_json(t tasks) RETURNS json LANGUAGE sql"
+	" STABLE AS $$ SELECT json_build_object("
+	" 'id', t.id, 'title', t.title, 'status', t.status,"
+	" 'created_at', tock_ts(t.created_at),"
+	" 'assignee', (SELECT json_build_object('id', u.id, 'name', u.name)"
+	"  FROM users u WHERE u.id = t.assignee_id),"
+	" 'workspace_id', t.workspace_id, 'description', t.description,"
+	" 'assignee_id', t.assignee_id, 'created_by', t.created_by,"
+	" 'updated_at', tock_ts(t.updated_at), 'due_date', t.due_date,"
+	" 'metadata', t.metadata, 'version', t.version) $$",
+	"CREATE FUNCTION tock_entry_json(e time_entries) RETURNS json"
+	" LANGUAGE sql STABLE AS $$ SELECT json_build_object("
+	" 'id', e.id, 'task_id', e.task_id,"
+	" 'start_time', tock_ts(e.start_time),"
+	" 'is_active', e.end_time IS NULL,"
+	" 'end_time', tock_ts(e.end_time), 'user_id', e.user_id,"
+	" 'workspace_id', e.workspace_id, 'origin', e.origin,"
+	" 'end_src', e.end_src, 'notes', e.notes,"
+	" 'duration_minutes', floor(extract(epoch FROM"
+	"  (coalesce(e.end_time, now()) - e.start_time)) / 60)::bigint,"
+	" 'created_at', tock_ts(e.created_at), 'version', e.version) $$",
+	"CREATE FUNCTION tock_comment_json(c comments) RETURNS json"
+	" LANGUAGE sql STABLE AS $$ SELECT json_build_object("
+	" 'id', c.id, 'task_id', c.task_id, 'author_id', c.author_id,"
+	" 'author', (SELECT u.name FROM users u WHERE u.id = c.author_id),"
+	" 'body', c.body, 'created_at', tock_ts(c.created_at)) $$",
+
+	/* Row-level security on every workspace table. */
+	"ALTER TABLE workspaces ENABLE ROW LEVEL SECURITY",
+	"CREATE POLICY workspaces_read ON workspaces FOR SELECT"
+	" USING (tock_is_member(id))",
+	"CREATE POLICY workspaces_admin ON workspaces FOR UPDATE"
+	" USING (tock_role(id) = 'admin')",
+	"ALTER TABLE scopes ENABLE ROW LEVEL SECURITY",
+	"CREATE POLICY scopes_read ON scopes FOR SELECT"
+	" USING (tock_is_member(id) OR id = tock_uid())",
+	"CREATE POLICY scopes_write ON scopes FOR UPDATE"
+	" USING (tock_is_member(id) OR id = tock_uid())",
+	"CREATE POLICY scopes_user ON scopes FOR INSERT"
+	" WITH CHECK (kind = 2 AND id = tock_uid())",
+	"ALTER TABLE memberships ENABLE ROW LEVEL SECURITY",
+	"CREATE POLICY memberships_read ON memberships FOR SELECT"
+	" USING (tock_is_member(workspace_id))",
+	"CREATE POLICY memberships_insert ON memberships FOR INSERT"
+	" WITH CHECK (tock_role(workspace_id) = 'admin')",
+	"CREATE POLICY memberships_update ON memberships FOR UPDATE"
+	" USING (tock_role(workspace_id) = 'admin')",
+	"CREATE POLICY memberships_delete ON memberships FOR DELETE"
+	" USING (tock_role(workspace_id) = 'admin')",
+	"ALTER TABLE invitations ENABLE ROW LEVEL SECURITY",
+	"CREATE POLICY invitations_admin ON invitations"
+	" USING (tock_role(workspace_id) = 'admin')"
+	" WITH CHECK (tock_role(workspace_id) = 'admin')",
+	"ALTER TABLE tasks ENABLE ROW LEVEL SECURITY",
+	"CREATE POLICY tasks_read ON tasks FOR SELECT"
+	" USING (tock_is_member(workspace_id))",
+	"CREATE POLICY tasks_insert ON tasks FOR INSERT"
+	" WITH CHECK (tock_is_member(workspace_id) AND created_by = tock_uid())",
+	"CREATE POLICY tasks_update ON tasks FOR UPDATE"
+	" USING (tock_role(workspace_id) IN ('admin', 'lead')"
+	"  OR (tock_is_member(workspace_id) AND (created_by = tock_uid()"
+	"  OR assignee_id = tock_uid())))"
+	" WITH CHECK (tock_is_member(workspace_id))",
+	"ALTER TABLE time_entries ENABLE ROW LEVEL SECURITY",
+	"CREATE POLICY time_entries_read ON time_entries FOR SELECT"
+	" USING (tock_is_member(workspace_id) AND (user_id = tock_uid()"
+	"  OR tock_role(workspace_id) IN ('admin', 'lead')))",
+	"CREATE POLICY time_entries_insert ON time_entries FOR INSERT"
+	" WITH CHECK (user_id = tock_uid() AND tock_is_member(workspace_id))",
+	"CREATE POLICY time_entries_update ON time_entries FOR UPDATE"
+	" USING (tock_is_member(workspace_id) AND (user_id = tock_uid()"
+	"  OR tock_role(workspace_id) = 'admin'))",
+	"ALTER TABLE comments ENABLE ROW LEVEL SECURITY",
+	"CREATE POLICY comments_read ON comments FOR SELECT"
+	" USING (tock_is_member(workspace_id))",
+	"CREATE POLICY comments_insert ON comments FOR INSERT"
+	" WITH CHECK (author_id = tock_uid() AND tock_is_member(workspace_id))",
+	"CREATE POLICY comments_update ON comments FOR UPDATE"
+	" USING (tock_is_member(workspace_id) AND (author_id = tock_uid()"
+	"  OR tock_role(workspace_id) = 'admin'))",
+	"ALTER TABLE sync_log ENABLE ROW LEVEL SECURITY",
+	"CREATE POLICY sync_log_read ON sync_log FOR SELECT"
+	" USING (tock_is_member(scope_id) OR scope_id = tock_uid())",
+	"CREATE POLICY sync_log_insert ON sync_log FOR INSERT"
+	" WITH CHECK (tock_is_member(scope_id) OR scope_id = tock_uid())",
+	"ALTER TABLE conflicts ENABLE ROW LEVEL SECURITY",
+	"CREATE POLICY conflicts_scope ON conflicts"
+	" USING (tock_is_member(scope_id) OR scope_id = tock_uid())",
+	"ALTER TABLE notifications ENABLE ROW LEVEL SECURITY",
+	"CREATE POLICY notifications_own ON notifications FOR SELECT"
+	" USING (user_id = tock_uid())",
+	"CREATE POLICY notifications_insert ON notifications FOR INSERT"
+	" WITH CHECK (workspace_id IS NOT NULL"
+	"  AND tock_is_member(workspace_id))",
+	"ALTER TABLE notification_prefs ENABLE ROW LEVEL SECURITY",
+	"CREATE POLICY notification_prefs_own ON notification_prefs"
+	" USING (user_id = tock_uid()) WITH CHECK (user_id = tock_uid())",
+	NULL,
+};
+
+static const struct migration {
+	int version;
+	const char *name;
+	const char *const *stmts;
+} migrations[] = {
+	{ 1, "initial schema", m1_initial },
+};
+
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* Re-run after every migrate: idempotent, and covers tables a later
+ * migration adds. */
+static const char *const grants[] = {
+	"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public"
+	" TO tock_app",
+	"REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM tock_app",
+	"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO tock_app",
+	NULL,
+};
+
+int
+migrate_latest(void)
+{
+	return migrations[NMIGRATIONS - 1].version;
+}
+
+static int
+run_stmts(struct pg *pg, const char *const *stmts, struct tock_err *err)
+{
+	int rc;
+
+	for (; *stmts != NULL; stmts++)
+		if ((rc = pg_exec(pg, NULL, *stmts, 0, NULL, err)) != 0)
+			return rc;
+	return 0;
+}
+
+/* BEGIN and take the migration lock: concurrent migrates take turns. */
+static int
+begin_locked(struct pg *pg, struct tock_err *err)
+{
+	int rc;
+
+	if ((rc = pg_begin(pg, NULL, err)) != 0)
+		return rc;
+	if ((rc = pg_query(pg, NULL, err, "SELECT pg_advisory_xact_lock($1)",
+	    1, MIGRATE_LOCK)) != 0)
+		pg_rollback(pg);
+	return rc;
+}
+
+int
+migrate_run(struct pg *pg, int *applied, struct tock_err *err)
+{
+	struct pg_res *res = NULL;
+	char version[16];
+	int i, rc, done;
+
+	*applied = 0;
+	if ((rc = begin_locked(pg, err)) != 0)
+		return rc;
+	if ((rc = pg_query(pg, NULL, err,
+	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    " version integer PRIMARY KEY,"
+	    " name text NOT NULL,"
+	    " applied_at timestamptz NOT NULL DEFAULT now())", 0)) != 0 ||
+	    (rc = pg_commit(pg, err)) != 0)
+		goto fail;
+
+	for (i = 0; i < NMIGRATIONS; i++) {
+		snprintf(version, sizeof version, "%d", migrations[i].version);
+		if ((rc = begin_locked(pg, err)) != 0)
+			return rc;
+		if ((rc = pg_query(pg, &res, err,
+		    "SELECT 1 FROM schema_migrations WHERE version = $1", 1,
+		    version)) != 0)
+			goto fail;
+		done = pg_nrows(res) > 0;
+		pg_res_free(res);
+		res = NULL;
+		if (done) {
+			if ((rc = pg_commit(pg, err)) != 0)
+				goto fail;
+			continue;
+		}
+		if ((rc = run_stmts(pg, migrations[i].stmts, err)) != 0 ||
+		    (rc = pg_query(pg, NULL, err,
+		    "INSERT INTO schema_migrations (version, name)"
+		    " VALUES ($1, $2)", 2, version, migrations[i].name)) != 0 ||
+		    (rc = pg_commit(pg, err)) != 0) {
+			tock_err_set(err, rc, "migration %d (%s): %s",
+			    migrations[i].version, migrations[i].name,
+			    err != NULL ? err->msg : "failed");
+			goto fail;
+		}
+		log_info("applied migration %d: %s", migrations[i].version,
+		    migrations[i].name);
+		(*applied)++;
+	}
+
+	if ((rc = begin_locked(pg, err)) != 0)
+		return rc;
+	if ((rc = run_stmts(pg, grants, err)) != 0 ||
+	    (rc = pg_commit(pg, err)) != 0)
+		goto fail;
+	return 0;
+fail:
+	pg_res_free(res);
+	pg_rollback(pg);
+	return rc;
+}
+
+int
+migrate_check_serve(struct pg *pg, struct tock_err *err)
+{
+	struct pg_res *res = NULL;
+	const char *super, *bypass, *user, *ver, *owner;
+	int rc, v;
+
+	rc = pg_query(pg, &res, err,
+	    "SELECT r.rolsuper, r.rolbypassrls, current_user,"
+	    " (SELECT coalesce(max(version), 0) FROM schema_migrations),"
+	    " EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'public'"
+	    "  AND tablename = 'tasks' AND tableowner = current_user)"
+	    " FROM pg_roles r WHERE r.rolname = current_user", 0);
+	if (rc != 0) {
+		if (strcmp(pg_sqlstate(pg), "42P01") == 0)
+			return tock_err_set(err, TOCK_EINVAL, "the database "
+			    "has no tock schema: run 'tock-server migrate'");
+		return rc;
+	}
+	if (pg_nrows(res) != 1) {
+		pg_res_free(res);
+		return tock_err_set(err, TOCK_ERR, "cannot read the role");
+	}
+	super = pg_value(res, 0, 0);
+	bypass = pg_value(res, 0, 1);
+	user = pg_value(res, 0, 2);
+	ver = pg_value(res, 0, 3);
+	owner = pg_value(res, 0, 4);
+	v = ver != NULL ? atoi(ver) : 0;
+	if (v < migrate_latest())
+		rc = tock_err_set(err, TOCK_EINVAL, "the database schema is at "
+		    "version %d, this server needs %d: run 'tock-server "
+		    "migrate'", v, migrate_latest());
+	else if (v > migrate_latest())
+		rc = tock_err_set(err, TOCK_EINVAL, "the database schema "
+		    "(version %d) is newer than this server (%d): upgrade "
+		    "tock-server", v, migrate_latest());
+	else if ((super != NULL && strcmp(super, "t") == 0) ||
+	    (bypass != NULL && strcmp(bypass, "t") == 0) ||
+	    (owner != NULL && strcmp(owner, "t") == 0))
+		rc = tock_err_set(err, TOCK_EINVAL, "refusing to serve as "
+		    "role '%s': it owns the tables or bypasses row-level "
+		    "security; connect as a member of tock_app (see "
+		    "tock-server(8))", user != NULL ? user : "?");
+	pg_res_free(res);
+	return rc;
+}

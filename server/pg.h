@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * pg.h - tock-server's PostgreSQL access: one connection (struct pg) and
+ * one result (struct pg_res), both opaque.  pg.c is the only file that
+ * includes <libpq-fe.h> (STYLE.md 3.8); callers never see a PGresult, an
+ * ExecStatusType or a libpq error buffer.
+ *
+ * Every statement goes through PQexecParams with text parameters, so no
+ * value is ever spliced into SQL.  Errors are copied into struct tock_err
+ * at once (libpq's buffers belong to the connection) and mapped to codes:
+ *   TOCK_EEXISTS    unique violation (23505)
+ *   TOCK_ENOTFOUND  foreign key violation (23503), or a row-level
+ *                   security refusal (42501): invisible means not found
+ *   TOCK_EINVAL     bad data (class 22, check violation 23514)
+ *   TOCK_EBUSY      serialization failure or deadlock (40001, 40P01),
+ *                   lock or statement timeout (55P03, 57014)
+ *   TOCK_EIO        the connection is gone
+ *   TOCK_ERR        anything else
+ * pg_sqlstate() and pg_constraint() tell the details of the last error.
+ *
+ * Threads: a struct pg belongs to one thread at a time (a pool worker).
+ */
+#ifndef TOCK_PG_H
+#define TOCK_PG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tock_err;
+struct pg;
+struct pg_res;
+
+/* Connect with a libpq URL or key=value string and set the session up
+ * (statement and idle-in-transaction timeouts, UTC). */
+int pg_connect(struct pg **out, const char *conninfo, struct tock_err *err);
+void pg_close(struct pg *pg);
+
+/* Run one statement with n text parameters (a NULL parameter is SQL
+ * NULL).  With out non-NULL the result is handed to the caller, who
+ * frees it with pg_res_free; otherwise it is freed here. */
+int pg_exec(struct pg *pg, struct pg_res **out, const char *sql, int n,
+    const char *const *params, struct tock_err *err);
+/* pg_exec with the n parameters as const char * arguments. */
+int pg_query(struct pg *pg, struct pg_res **out, struct tock_err *err,
+    const char *sql, int n, ...);
+
+int pg_nrows(const struct pg_res *res);
+/* The value at (row, col) as text, or NULL for SQL NULL or out of range.
+ * Borrowed from res. */
+const char *pg_value(const struct pg_res *res, int row, int col);
+/* Rows affected by an INSERT/UPDATE/DELETE. */
+long pg_affected(const struct pg_res *res);
+void pg_res_free(struct pg_res *res);
+
+/* BEGIN, and make user_id the row-level security user of this
+ * transaction (set_config('tock.user_id', user_id, true)); user_id may be
+ * NULL for a transaction that acts as nobody yet. */
+int pg_begin(struct pg *pg, const char *user_id, struct tock_err *err);
+int pg_commit(struct pg *pg, struct tock_err *err);
+/* ROLLBACK if a transaction is open; errors are ignored (the pool checks
+ * the connection when it comes back). */
+void pg_rollback(struct pg *pg);
+
+/* Called when a connection returns to the pool: 0 if it is idle and
+ * reusable (an open or failed transaction is rolled back first), -1 if it
+ * must be closed. */
+int pg_recycle(struct pg *pg);
+
+/* SQLSTATE and constraint name of the last failed statement ("" if
+ * none); borrowed, valid until the next call on pg. */
+const char *pg_sqlstate(const struct pg *pg);
+const char *pg_constraint(const struct pg *pg);
+
+#endif

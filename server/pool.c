@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * pool.c - database worker threads and their job queues (see pool.h).
+ * One mutex guards both queues and the counters; handlers run without it.
+ */
+#include <sys/queue.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "err.h"
+#include "log.h"
+#include "pg.h"
+#include "pool.h"
+#include "route.h"
+#include "server.h"
+#include "xmalloc.h"
+
+#define IDLE_EXIT_SECS 60
+
+/* Workers are joinable and joined (reap) once they are done, so their
+ * thread-local state (OpenSSL's, libpq's) is gone before pool_free
+ * returns. */
+struct worker {
+	TAILQ_ENTRY(worker) link;
+	struct pool *pool;
+	pthread_t tid;
+	bool exited;
+};
+
+struct pool {
+	struct pool_config cfg;
+	char *conninfo;
+	pthread_mutex_t lock;
+	pthread_cond_t work;	/* a job was queued, or stopping */
+	pthread_cond_t gone;	/* a worker exited */
+	TAILQ_HEAD(, job) queue;
+	TAILQ_HEAD(, job) done;
+	TAILQ_HEAD(, worker) workers;
+	int threads;
+	int idle;
+	int busy;
+	int queued;
+	int conns;
+	bool stopping;
+};
+
+static void *worker_main(void *arg);
+
+/* Start one worker; called with the lock held. */
+static void
+spawn(struct pool *p)
+{
+	struct worker *w = xcalloc(1, sizeof *w);
+	int rc;
+
+	w->pool = p;
+	rc = pthread_create(&w->tid, NULL, worker_main, w);
+	if (rc != 0) {
+		log_warnx("cannot start a database worker: %s", strerror(rc));
+		free(w);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&p->workers, w, link);
+	p->threads++;
+}
+
+/* Join the workers that have finished; called with the lock held (an
+ * exited worker needs it no more). */
+static void
+reap(struct pool *p)
+{
+	struct worker *w, *next;
+
+	for (w = TAILQ_FIRST(&p->workers); w != NULL; w = next) {
+		next = TAILQ_NEXT(w, link);
+		if (!w->exited)
+			continue;
+		pthread_join(w->tid, NULL);
+		TAILQ_REMOVE(&p->workers, w, link);
+		free(w);
+	}
+}
+
+/* Open the worker's connection if it has none; 0 when it has one. */
+static int
+ensure_conn(struct pool *p, struct pg **pg)
+{
+	struct tock_err err = TOCK_ERR_INIT;
+
+	if (*pg != NULL)
+		return 0;
+	if (pg_connect(pg, p->conninfo, &err) != 0) {
+		log_warnx("%s", err.msg);
+		return -1;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->conns++;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+static void
+drop_conn(struct pool *p, struct pg **pg)
+{
+	pg_close(*pg);
+	*pg = NULL;
+	pthread_mutex_lock(&p->lock);
+	p->conns--;
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void
+run_job(struct pool *p, struct pg **pg, struct job *job)
+{
+	struct resp *rs = &job->rs;
+
+	if (mono_us() - job->queued_us > (int64_t)p->cfg.job_timeout * 1000000) {
+		resp_error(rs, 503, "busy", "the server is busy; retry later");
+		rs->retry_after = 1;
+		return;
+	}
+	if (ensure_conn(p, pg) != 0) {
+		resp_error(rs, 503, "unavailable", "the database is unavailable");
+		rs->retry_after = 1;
+		return;
+	}
+	job->route->fn(&job->rq, rs, *pg);
+	if (rs->status == 0)
+		resp_internal(rs, &job->rq, "handler gave no answer");
+	if (pg_recycle(*pg) != 0) {
+		log_warnx("closing a database connection that cannot be "
+		    "reused");
+		drop_conn(p, pg);
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *self = arg;
+	struct pool *p = self->pool;
+	struct pg *pg = NULL;
+	struct timespec ts;
+	struct job *job;
+	int rc;
+
+	/* Connect before the first job, so a fresh pool is warm. */
+	ensure_conn(p, &pg);
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (TAILQ_EMPTY(&p->queue) && !p->stopping) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += IDLE_EXIT_SECS;
+			p->idle++;
+			rc = pthread_cond_timedwait(&p->work, &p->lock, &ts);
+			p->idle--;
+			if (rc == ETIMEDOUT && TAILQ_EMPTY(&p->queue) &&
+			    p->threads > p->cfg.min)
+				goto out;
+		}
+		if ((job = TAILQ_FIRST(&p->queue)) == NULL)
+			break;	/* stopping, and nothing left to run */
+		TAILQ_REMOVE(&p->queue, job, link);
+		p->queued--;
+		p->busy++;
+		pthread_mutex_unlock(&p->lock);
+
+		run_job(p, &pg, job);
+
+		pthread_mutex_lock(&p->lock);
+		p->busy--;
+		TAILQ_INSERT_TAIL(&p->done, job, link);
+		pthread_mutex_unlock(&p->lock);
+		p->cfg.wake(p->cfg.wake_arg);
+		pthread_mutex_lock(&p->lock);
+	}
+out:
+	pthread_mutex_unlock(&p->lock);
+	if (pg != NULL)
+		drop_conn(p, &pg);
+	/* Last touch of p: pool_free may free it as soon as this unlocks. */
+	pthread_mutex_lock(&p->lock);
+	p->threads--;
+	self->exited = true;
+	pthread_cond_broadcast(&p->gone);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+struct pool *
+pool_new(const struct pool_config *cfg)
+{
+	struct pool *p = xcalloc(1, sizeof *p);
+	int i;
+
+	p->cfg = *cfg;
+	p->conninfo = xstrdup(cfg->conninfo);
+	p->cfg.conninfo = p->conninfo;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->gone, NULL);
+	TAILQ_INIT(&p->queue);
+	TAILQ_INIT(&p->done);
+	TAILQ_INIT(&p->workers);
+	pthread_mutex_lock(&p->lock);
+	for (i = 0; i < cfg->min; i++)
+		spawn(p);
+	pthread_mutex_unlock(&p->lock);
+	return p;
+}
+
+void
+pool_submit(struct pool *p, struct job *job)
+{
+	job->queued_us = mono_us();
+	pthread_mutex_lock(&p->lock);
+	TAILQ_INSERT_TAIL(&p->queue, job, link);
+	p->queued++;
+	reap(p);
+	if (p->idle < p->queued && p->threads < p->cfg.max)
+		spawn(p);
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->lock);
+}
+
+struct job *
+pool_take_done(struct pool *p)
+{
+	struct job *job;
+
+	pthread_mutex_lock(&p->lock);
+	if ((job = TAILQ_FIRST(&p->done)) != NULL)
+		TAILQ_REMOVE(&p->done, job, link);
+	pthread_mutex_unlock(&p->lock);
+	return job;
+}
+
+void
+pool_stats(struct pool *p, struct pool_stats *out)
+{
+	pthread_mutex_lock(&p->lock);
+	out->threads = p->threads;
+	out->busy = p->busy;
+	out->queued = p->queued;
+	out->conns = p->conns;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+pool_free(struct pool *p)
+{
+	struct job *job;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stopping = true;
+	pthread_cond_broadcast(&p->work);
+	while (p->threads > 0)
+		pthread_cond_wait(&p->gone, &p->lock);
+	reap(p);
+	pthread_mutex_unlock(&p->lock);
+	while ((job = TAILQ_FIRST(&p->done)) != NULL) {
+		TAILQ_REMOVE(&p->done, job, link);
+		job_free(job);
+	}
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->gone);
+	pthread_mutex_destroy(&p->lock);
+	free(p->conninfo);
+	free(p);
+}
