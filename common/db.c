@@ -292,14 +292,13 @@ user_version(struct db *db, int *out, struct tock_err *err)
 	return rc;
 }
 
+/* Bring the schema from version have (as read at open) to the newest. */
 static int
-migrate(struct db *db, struct tock_err *err)
+migrate(struct db *db, int have, struct tock_err *err)
 {
-	int have, rc, n = (int)(sizeof db_migrations / sizeof db_migrations[0]);
+	int rc, n = (int)(sizeof db_migrations / sizeof db_migrations[0]);
 	char pragma[64];
 
-	if ((rc = user_version(db, &have, err)) != 0)
-		return rc;
 	if (have > n)
 		return tock_err_set(err, TOCK_EPROTO,
 		    "database schema %d is newer than this tock (%d): "
@@ -436,7 +435,7 @@ db_open(struct db **out, const char *path, int flags, struct tock_err *err)
 		if ((rc = dbi_exec(db, "PRAGMA foreign_keys=ON;"
 		    "PRAGMA synchronous=FULL", err)) != 0)
 			goto fail;
-		if ((rc = migrate(db, err)) != 0)
+		if ((rc = migrate(db, ver, err)) != 0)
 			goto fail;
 	} else {
 		if ((rc = user_version(db, &ver, err)) != 0)

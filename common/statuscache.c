@@ -58,10 +58,12 @@ statuscache_tag(char tag[STATUSCACHE_TAGLEN], int shm_fd, const char *dbpath,
 	    st.st_mtim.tv_nsec / 1000000;
 	if (now_ms - mtime_ms < RACY_MS)
 		return TOCK_ENOTFOUND;
-	len = 0;
-	for (i = 0; i < WAL_HDR; i++)
-		len += snprintf(tag + len, STATUSCACHE_TAGLEN - len, "%02x",
-		    hdr[i]);
+	/* Hex by hand: this runs on every prompt and every commit. */
+	for (i = 0; i < WAL_HDR; i++) {
+		tag[2 * i] = "0123456789abcdef"[hdr[i] >> 4];
+		tag[2 * i + 1] = "0123456789abcdef"[hdr[i] & 15];
+	}
+	len = 2 * WAL_HDR;
 	snprintf(tag + len, STATUSCACHE_TAGLEN - len, "-%lld-%lld.%09ld",
 	    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
 	    st.st_mtim.tv_nsec);
