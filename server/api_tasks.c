@@ -22,6 +22,7 @@
 #include "api.h"
 #include "changelog.h"
 #include "err.h"
+#include "listcache.h"
 #include "model.h"
 #include "pg.h"
 #include "reqjson.h"
@@ -368,11 +369,42 @@ out:
 	task_input_release(&in);
 }
 
+/*
+ * Every last_seq of the caller's workspaces, "ws:seq,..." in id order: the
+ * stamp of a list across them all.  A new membership, a lost one, or a
+ * write in any of them changes it.
+ */
+#define LIST_STAMP_ALL "(SELECT coalesce(string_agg(m.workspace_id::text" \
+	" || ':' || s.last_seq, ',' ORDER BY m.workspace_id), '')" \
+	" FROM memberships m JOIN scopes s ON s.id = m.workspace_id" \
+	" WHERE m.user_id = tock_uid())"
+
+/*
+ * The cache key of a list (listcache.h): the scope and its last_seq for
+ * one workspace (shared by its members, who all see the same tasks), or
+ * the user and the stamp of all their workspaces; then the filters and
+ * the page.  params as in api_tasks_list.
+ */
+static void
+list_key(struct strbuf *key, const struct req *rq, const char *const *params,
+    const char *stamp)
+{
+	strbuf_reset(key);
+	if (params[0] != NULL)
+		strbuf_addf(key, "w|%s|%s", params[0], stamp);
+	else
+		strbuf_addf(key, "u|%s|%s", rq->user_id, stamp);
+	strbuf_addf(key, "|%s|%s|%s", params[1] != NULL ? params[1] : "",
+	    params[2] != NULL ? params[2] : "", params[4]);
+}
+
 void
 api_tasks_list(struct req *rq, struct resp *rs, struct pg *pg)
 {
 	struct tock_err err = TOCK_ERR_INIT;
-	const char *ws, *status, *assignee, *page_s, *params[5];
+	struct pg_res *res = NULL;
+	struct strbuf key = STRBUF_INIT;
+	const char *ws, *status, *assignee, *page_s, *params[5], *v;
 	char offset[24], page[24];
 	long long pn = 1;
 	char *end;
@@ -420,25 +452,42 @@ api_tasks_list(struct req *rq, struct resp *rs, struct pg *pg)
 	}
 	snprintf(offset, sizeof offset, "%lld", (pn - 1) * PAGE_SIZE);
 	snprintf(page, sizeof page, "%lld", pn);
-
-	if ((rc = pg_begin(pg, rq->user_id, &err)) != 0) {
-		api_db_error(rq, rs, rc, &err);
-		return;
-	}
-	if (ws != NULL) {
-		char role[8];
-
-		if (api_role(rq, rs, pg, ws, role) != 0)
-			goto out;
-	}
 	params[0] = ws;
 	params[1] = status;
 	params[2] = assignee;
 	params[3] = offset;
 	params[4] = page;
-	/* One statement, so the page and the total come from one snapshot.
-	 * Row-level security limits both to the caller's workspaces. */
-	if (api_answer_json(rq, rs, pg, 200, "task",
+
+	/* The head: the caller's role (404 if not a member) and the scope's
+	 * last_seq; or, across all the caller's workspaces, each one's
+	 * last_seq.  One pipelined transaction, one round trip. */
+	if (ws != NULL)
+		rc = pg_tx_query(pg, rq->user_id, &res, &err, "SELECT"
+		    " tock_role($1::uuid), (SELECT last_seq FROM scopes"
+		    " WHERE id = $1::uuid)", 1, params);
+	else
+		rc = pg_tx_query(pg, rq->user_id, &res, &err, "SELECT"
+		    " 'member', " LIST_STAMP_ALL, 0, params);
+	if (rc != 0) {
+		api_db_error(rq, rs, rc, &err);
+		goto out;
+	}
+	if (pg_value(res, 0, 0) == NULL) {
+		resp_error(rs, 404, "not_found", "no such workspace");
+		goto out;
+	}
+	list_key(&key, rq, params, pg_value(res, 0, 1));
+	pg_res_free(res);
+	res = NULL;
+	if (listcache_get(key.buf, &rs->body)) {
+		rs->status = 200;
+		goto out;
+	}
+
+	/* A miss: the page, the total and the stamp it goes under all come
+	 * from one statement, so from one snapshot.  Row-level security
+	 * limits them to the caller's workspaces. */
+	if ((rc = pg_tx_query(pg, rq->user_id, &res, &err,
 	    "WITH f AS (SELECT t FROM tasks t WHERE NOT t.deleted"
 	    " AND ($1::uuid IS NULL OR t.workspace_id = $1::uuid)"
 	    " AND ($2::text IS NULL OR t.status = $2::text)"
@@ -448,11 +497,22 @@ api_tasks_list(struct req *rq, struct resp *rs, struct pg *pg)
 	    " (SELECT f.t FROM f ORDER BY (f.t).id DESC LIMIT 25"
 	    " OFFSET $4::bigint) p), '[]'::json),"
 	    " 'total', (SELECT count(*) FROM f), 'page', $5::bigint,"
-	    " 'per_page', 25)", 5, params) == 0 &&
-	    (rc = pg_commit(pg, &err)) != 0)
+	    " 'per_page', 25), CASE WHEN $1::uuid IS NULL THEN "
+	    LIST_STAMP_ALL " ELSE (SELECT last_seq FROM scopes"
+	    " WHERE id = $1::uuid)::text END", 5, params)) != 0) {
 		api_db_error(rq, rs, rc, &err);
+		goto out;
+	}
+	if ((v = pg_value(res, 0, 0)) == NULL || pg_value(res, 0, 1) == NULL) {
+		resp_error(rs, 404, "not_found", "no such workspace");
+		goto out;
+	}
+	resp_json(rs, 200, v, strlen(v));
+	list_key(&key, rq, params, pg_value(res, 0, 1));
+	listcache_put(key.buf, v, strlen(v));
 out:
-	pg_rollback(pg);
+	pg_res_free(res);
+	strbuf_release(&key);
 }
 
 void

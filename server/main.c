@@ -22,6 +22,7 @@
 #include "auth.h"
 #include "changelog.h"
 #include "err.h"
+#include "listcache.h"
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
@@ -196,6 +197,7 @@ out:
 	if (srv->ctx != NULL)
 		lws_context_destroy(srv->ctx);
 	pool_free(srv->pool);
+	listcache_clear();
 	rl_free(srv->rl_auth);
 	rl_free(srv->rl_user);
 	rl_free(srv->rl_ip);

@@ -5,8 +5,8 @@
  * includes <libpq-fe.h> (STYLE.md 3.8); callers never see a PGresult, an
  * ExecStatusType or a libpq error buffer.
  *
- * Every statement goes through PQexecParams with text parameters, so no
- * value is ever spliced into SQL.  Errors are copied into struct tock_err
+ * Every statement is sent with text parameters (prepared once per
+ * connection, PQexecPrepared), so no value is ever spliced into SQL.  Errors are copied into struct tock_err
  * at once (libpq's buffers belong to the connection) and mapped to codes:
  *   TOCK_EEXISTS    unique violation (23505)
  *   TOCK_ENOTFOUND  foreign key violation (23503), or a row-level
@@ -57,6 +57,11 @@ void pg_res_free(struct pg_res *res);
  * NULL for a transaction that acts as nobody yet. */
 int pg_begin(struct pg *pg, const char *user_id, struct tock_err *err);
 int pg_commit(struct pg *pg, struct tock_err *err);
+/* One statement (returning rows) in its own transaction as user_id:
+ * BEGIN, set the user, sql, COMMIT, pipelined into one round trip.
+ * Parameters and result as pg_exec; no transaction is left open. */
+int pg_tx_query(struct pg *pg, const char *user_id, struct pg_res **out,
+    struct tock_err *err, const char *sql, int n, const char *const *params);
 /* ROLLBACK if a transaction is open; errors are ignored (the pool checks
  * the connection when it comes back). */
 void pg_rollback(struct pg *pg);
