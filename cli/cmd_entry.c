@@ -43,7 +43,7 @@ report(struct tock_ctx *ctx, const char *verb, const char *ref,
 	if (e->end_time < 0)
 		snprintf(to, sizeof to, "now");
 	else
-		timefmt_local(to, sizeof to, e->end_time, "%H:%M");
+		out_end_time(to, sizeof to, e);
 	timefmt_duration(dur, sizeof dur, (e->end_time < 0 ? now :
 	    e->end_time) - e->start_time);
 	printf("%s entry %s: %s–%s %s  %s\n", verb, ref, from, to, dur,

@@ -78,23 +78,7 @@ log_entry(const struct entry *e, int at, void *arg)
 	}
 	ls->day_total += end - e->start_time;
 	timefmt_local(from, sizeof from, e->start_time, "%H:%M");
-	if (e->end_time < 0)
-		snprintf(to, sizeof to, "%s", "");
-	else if (e->end_time >= time_day_next(day)) {
-		/* Ends on a later day: say so, as "01:30+1". */
-		char hm[8];
-		int64_t d = day;
-		int days = 0;
-
-		while (time_day_next(d) <= e->end_time) {
-			d = time_day_next(d);
-			days++;
-		}
-		timefmt_local(hm, sizeof hm, e->end_time, "%H:%M");
-		snprintf(to, sizeof to, "%s+%d", hm, days);
-	}
-	else
-		timefmt_local(to, sizeof to, e->end_time, "%H:%M");
+	out_end_time(to, sizeof to, e);
 	timefmt_duration(dur, sizeof dur, end - e->start_time);
 	out_entry_task_ref(ref, sizeof ref, e);
 	snprintf(atb, sizeof atb, "@%d", at);

@@ -47,7 +47,7 @@ show_entry(const struct entry *e, int at, void *arg)
 	if (e->end_time < 0)
 		snprintf(to, sizeof to, "%s", "now");
 	else
-		timefmt_local(to, sizeof to, e->end_time, "%H:%M");
+		out_end_time(to, sizeof to, e);
 	timefmt_duration(dur, sizeof dur, (e->end_time < 0 ? s->now :
 	    e->end_time) - e->start_time);
 	printf("  %s@%-3d%s %s–%-5s %7s%s%s%s\n", out_c(ctx, C_DIM), at,

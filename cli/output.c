@@ -171,3 +171,25 @@ out_when(char *buf, size_t n, int64_t ms, int64_t now)
 	else
 		timefmt_local(buf, n, ms, "%Y-%m-%d %H:%M");
 }
+
+void
+out_end_time(char *buf, size_t n, const struct entry *e)
+{
+	int64_t d = time_day_start(e->start_time);
+	char hm[8];
+	int days = 0;
+
+	if (e->end_time < 0) {
+		snprintf(buf, n, "%s", "");
+		return;
+	}
+	while (time_day_next(d) <= e->end_time) {
+		d = time_day_next(d);
+		days++;
+	}
+	timefmt_local(hm, sizeof hm, e->end_time, "%H:%M");
+	if (days > 0)
+		snprintf(buf, n, "%s+%d", hm, days);
+	else
+		snprintf(buf, n, "%s", hm);
+}

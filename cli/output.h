@@ -49,6 +49,9 @@ char *out_read_stdin(size_t max);
 /* Resolve a task reference and load it; on failure print the error and
  * return its exit status (the caller returns it). */
 int out_load_task(struct tock_ctx *ctx, const char *ref, struct task **out);
+/* The end of an entry as "10:30", or "01:30+1" when it ends on a later
+ * local day than it started; "" while it runs. */
+void out_end_time(char *buf, size_t n, const struct entry *e);
 /* "09:30" for today, "Mon 24 09:30" within a week, else "2026-11-20 09:30". */
 void out_when(char *buf, size_t n, int64_t ms, int64_t now);
 #endif
