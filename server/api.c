@@ -173,6 +173,14 @@ api_db_error(const struct req *rq, struct resp *rs, int rc,
 		resp_internal(rs, rq, err != NULL ? err->msg : "database error");
 }
 
+route_batch_fn *
+api_batch_for(const struct route *r)
+{
+	if (r != NULL && r->fn == api_tasks_create)
+		return api_tasks_create_batch;
+	return NULL;
+}
+
 int
 api_role(const struct req *rq, struct resp *rs, struct pg *pg,
     const char *ws, char role[8])

@@ -31,6 +31,9 @@ route_fn api_workspaces_list, api_workspaces_create, api_members_list,
 /* api_tasks.c */
 route_fn api_tasks_create, api_tasks_list, api_tasks_get, api_tasks_update,
     api_tasks_delete, api_comments_create, api_comments_list;
+route_batch_fn api_tasks_create_batch;
+/* r's group-commit handler (pool.h), or NULL. */
+route_batch_fn *api_batch_for(const struct route *r);
 /* api_entries.c */
 route_fn api_entries_create, api_entries_list, api_entries_update,
     api_entries_delete;

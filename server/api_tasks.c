@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api.h"
 #include "changelog.h"
@@ -26,7 +27,9 @@
 #include "model.h"
 #include "pg.h"
 #include "reqjson.h"
+#include "log.h"
 #include "timeparse.h"
+#include "xmalloc.h"
 
 #define PAGE_SIZE 25
 #define META_KEYS_MAX 64
@@ -917,4 +920,619 @@ api_comments_list(struct req *rq, struct resp *rs, struct pg *pg)
 		api_db_error(rq, rs, rc, &err);
 out:
 	pg_rollback(pg);
+}
+
+/*
+ * POST /api/v1/tasks as a group commit (pool.h): n creates, of any users
+ * and workspaces, in one transaction and one WAL flush.
+ *
+ *   1. read every body (a bad one is answered 400 and drops out);
+ *   2. BEGIN, then per request, as its user: its workspace (the body's or
+ *      the default), its role there, and whether the assignee is a
+ *      member -- reads only, one pipelined round trip for the batch;
+ *   3. lock the scopes of the requests still in, in ascending uuid order
+ *      (the lock order of cl_lock and of a push: user, scopes, rows), each
+ *      as one of its requests' users;
+ *   4. write, then move every scope's last_seq on and COMMIT, all sent
+ *      as one pipeline.  First all at once (tb_bulk: per user one INSERT
+ *      per table, rows from a JSON array, under one SAVEPOINT).  If that
+ *      fails it is rolled back to its savepoint and the requests are
+ *      written one by one, each inside its own SAVEPOINT (set its user,
+ *      insert the task, the notification, its sync_log row with the next
+ *      seq of its scope).  When request k fails, the server skips the
+ *      rest: ROLLBACK TO SAVEPOINT undoes k alone, k gets its own error,
+ *      and the requests after it are sent again with the seqs k did not
+ *      use, so seqs stay gap-free and in commit order;
+ *   5. answers are posted only after COMMIT returned; if it failed, every
+ *      request of the batch is answered 503 (nothing was acknowledged).
+ * Each request's sync_log row has tx_last_seq = its own seq: a request's
+ * rows are the unit a pull page must not split.  An unexpected error in
+ * steps 2 or 3 rolls back and runs each request on its own
+ * (api_tasks_create), as a push falls back to one transaction per op.
+ */
+struct tb_req {
+	struct job *job;
+	struct task_input in;
+	bool live;		/* no answer yet */
+	bool done;		/* written, awaiting COMMIT */
+	int scope;
+	char id[UUID_STRLEN + 1];
+	char ws[UUID_STRLEN + 1];
+	char role[8];
+	char created[24];
+	char seq[24];
+	char hlc[HLC_STRLEN + 1];
+	struct jobj fields;
+	char *json;
+	const char *pu[1];
+	const char *pv[3];
+	const char *pt[13];
+	const char *pn[5];
+	const char *pl[9];
+};
+
+struct tb_scope {
+	char id[UUID_STRLEN + 1];
+	const char *user;
+	int64_t last_seq;
+	int64_t next;		/* seqs used by requests written */
+	char last[24];
+	const char *pu[1];
+	const char *pk[1];
+	const char *pw[2];
+};
+
+static const char tb_set_user[] = "SELECT set_config('tock.user_id', $1, true)";
+static const char tb_check[] = "SELECT w.ws, tock_role(w.ws),"
+    " $3::uuid IS NULL OR EXISTS (SELECT 1 FROM memberships m"
+    " WHERE m.workspace_id = w.ws AND m.user_id = $3::uuid)"
+    " FROM (SELECT coalesce($1::uuid, (SELECT default_workspace_id"
+    " FROM users WHERE id = $2::uuid)) AS ws) w";
+static const char tb_insert[] = "INSERT INTO tasks (id, workspace_id,"
+    " title, description, status, assignee_id, created_by,"
+    " created_at, updated_at, due_date, metadata, fhlc, last_seq)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7,"
+    " to_timestamp($8::float8 / 1000), to_timestamp($8::float8 /"
+    " 1000), $9::date, (SELECT coalesce(jsonb_object_agg(key,"
+    " value), '{}'::jsonb) FROM jsonb_each($10::jsonb)"
+    " WHERE value <> 'null'::jsonb), tock_fhlc($11::jsonb, $12),"
+    " $13) RETURNING tock_task_json(tasks.*)";
+static const char tb_notify[] = "INSERT INTO notifications"
+    " (user_id, workspace_id, kind, entity, entity_id, payload)"
+    " VALUES ($1, $2, 'assigned', 1, $3, json_build_object('task_id',"
+    " $3::uuid, 'title', $4::text, 'by', $5::uuid))";
+static const char tb_log[] =
+    "INSERT INTO sync_log (scope_id, seq, tx_last_seq, user_id,"
+    " entity, entity_id, kind, fields, fhlc)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb,"
+    " tock_fhlc($8::jsonb, $9))";
+static const char tb_bump[] = "UPDATE scopes SET last_seq = $2,"
+    " updated_at = now() WHERE id = $1";
+static const char tb_lock[] =
+    "SELECT last_seq FROM scopes WHERE id = $1 FOR UPDATE";
+static const char tb_entity[] = "1", tb_kind[] = "1";
+
+static void
+tb_call(struct pg_call *c, const char *sql, int n, const char *const *params,
+    int keep)
+{
+	c->sql = sql;
+	c->n = n;
+	c->params = params;
+	c->keep = keep;
+	c->res = NULL;
+	c->rc = 0;
+}
+
+static int
+tb_scope_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct tb_scope *)a)->id,
+	    ((const struct tb_scope *)b)->id);
+}
+
+static void
+tb_free_calls(struct pg_call *calls, int n)
+{
+	for (int i = 0; i < n; i++) {
+		pg_res_free(calls[i].res);
+		calls[i].res = NULL;
+	}
+}
+
+/* Fill b's fields and statement parameters for its write, at seq. */
+static void
+tb_prepare(struct tb_req *b, const struct tb_scope *s)
+{
+	struct task_input *in = &b->in;
+	struct req *rq = &b->job->rq;
+
+	snprintf(b->seq, sizeof b->seq, "%lld",
+	    (long long)(s->last_seq + s->next + 1));
+	b->pu[0] = rq->user_id;
+	b->pt[0] = b->id;
+	b->pt[1] = b->ws;
+	b->pt[2] = in->title;
+	b->pt[3] = in->description_k == RJ_VALUE ? in->description : "";
+	b->pt[4] = in->status_k == RJ_VALUE ? in->status : "todo";
+	b->pt[5] = in->assignee_k == RJ_VALUE ? in->assignee : NULL;
+	b->pt[6] = rq->user_id;
+	b->pt[7] = b->created;
+	b->pt[8] = in->due_k == RJ_VALUE ? in->due : NULL;
+	b->pt[9] = in->meta.sb.buf;
+	b->pt[10] = b->fields.sb.buf;
+	b->pt[11] = b->hlc;
+	b->pt[12] = b->seq;
+	b->pn[0] = b->pt[5];
+	b->pn[1] = b->ws;
+	b->pn[2] = b->id;
+	b->pn[3] = in->title;
+	b->pn[4] = rq->user_id;
+	b->pl[0] = b->ws;
+	b->pl[1] = b->seq;
+	b->pl[2] = b->seq;
+	b->pl[3] = rq->user_id;
+	b->pl[4] = tb_entity;
+	b->pl[5] = b->id;
+	b->pl[6] = tb_kind;
+	b->pl[7] = b->fields.sb.buf;
+	b->pl[8] = b->hlc;
+}
+
+/* Steps 2 and 3; 0, or -1 when the batch must fall back. */
+static int
+tb_check_and_lock(struct tb_req *b, int n, struct tb_scope *sc, int *nsc,
+    struct pg *pg)
+{
+	struct tock_err err = TOCK_ERR_INIT;
+	struct pg_call *calls;
+	const char *v;
+	int i, j, k, nc = 0, failed, rc;
+
+	calls = xcalloc((size_t)(2 * n + 1), sizeof *calls);
+	tb_call(&calls[nc++], "BEGIN", 0, NULL, 0);
+	for (i = 0; i < n; i++) {
+		if (!b[i].live)
+			continue;
+		b[i].pu[0] = b[i].job->rq.user_id;
+		b[i].pv[0] = b[i].in.ws_k == RJ_VALUE ? b[i].in.ws : NULL;
+		b[i].pv[1] = b[i].job->rq.user_id;
+		b[i].pv[2] = b[i].in.assignee_k == RJ_VALUE ?
+		    b[i].in.assignee : NULL;
+		tb_call(&calls[nc++], tb_set_user, 1, b[i].pu, 0);
+		tb_call(&calls[nc++], tb_check, 3, b[i].pv, 1);
+	}
+	if ((rc = pg_pipeline(pg, calls, nc, &failed, &err)) != 0) {
+		log_warnx("group commit: checks failed: %s", err.msg);
+		tb_free_calls(calls, nc);
+		free(calls);
+		return -1;
+	}
+	*nsc = 0;
+	for (i = 0, k = 2; i < n; i++) {
+		struct job *job = b[i].job;
+
+		if (!b[i].live)
+			continue;
+		v = pg_value(calls[k].res, 0, 0);
+		if (v == NULL) {
+			resp_field_error(&job->rs, "workspace_id",
+			    "'workspace_id' is required: you have no default"
+			    " workspace");
+			b[i].live = false;
+		} else if (snprintf(b[i].ws, sizeof b[i].ws, "%s", v),
+		    (v = pg_value(calls[k].res, 0, 1)) == NULL) {
+			resp_error(&job->rs, 404, "not_found",
+			    "no such workspace");
+			b[i].live = false;
+		} else if (snprintf(b[i].role, sizeof b[i].role, "%s", v),
+		    b[i].pv[2] != NULL && strcmp(b[i].role, "member") == 0 &&
+		    strcmp(b[i].pv[2], job->rq.user_id) != 0) {
+			resp_error(&job->rs, 403, "forbidden", "a member may "
+			    "assign tasks only to themselves");
+			b[i].live = false;
+		} else if ((v = pg_value(calls[k].res, 0, 2)) == NULL ||
+		    strcmp(v, "t") != 0) {
+			resp_field_error(&job->rs, "assignee_id", "'assignee_id'"
+			    " is not a member of the task's workspace");
+			b[i].live = false;
+		} else {
+			for (j = 0; j < *nsc; j++)
+				if (strcmp(sc[j].id, b[i].ws) == 0)
+					break;
+			if (j == *nsc) {
+				memset(&sc[j], 0, sizeof sc[j]);
+				snprintf(sc[j].id, sizeof sc[j].id, "%s",
+				    b[i].ws);
+				sc[j].user = job->rq.user_id;
+				(*nsc)++;
+			}
+		}
+		k += 2;
+	}
+	tb_free_calls(calls, nc);
+
+	/* Lock in ascending uuid order. */
+	qsort(sc, (size_t)*nsc, sizeof *sc, tb_scope_cmp);
+	nc = 0;
+	for (j = 0; j < *nsc; j++) {
+		sc[j].pu[0] = sc[j].user;
+		sc[j].pk[0] = sc[j].id;
+		tb_call(&calls[nc++], tb_set_user, 1, sc[j].pu, 0);
+		tb_call(&calls[nc++], tb_lock, 1, sc[j].pk, 1);
+	}
+	if (nc > 0 && (rc = pg_pipeline(pg, calls, nc, &failed, &err)) != 0) {
+		log_warnx("group commit: locking failed: %s", err.msg);
+		tb_free_calls(calls, nc);
+		free(calls);
+		return -1;
+	}
+	for (j = 0; j < *nsc; j++) {
+		v = pg_value(calls[2 * j + 1].res, 0, 0);
+		sc[j].last_seq = v != NULL ? strtoll(v, NULL, 10) : -1;
+	}
+	tb_free_calls(calls, nc);
+	free(calls);
+	for (i = 0; i < n; i++) {
+		if (!b[i].live)
+			continue;
+		for (j = 0; j < *nsc; j++)
+			if (strcmp(sc[j].id, b[i].ws) == 0)
+				break;
+		b[i].scope = j;
+		if (sc[j].last_seq < 0) {
+			resp_error(&b[i].job->rs, 404, "not_found",
+			    "no such workspace");
+			b[i].live = false;
+		}
+	}
+	return 0;
+}
+
+#define TB_ROWS " FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, ws uuid," \
+    " title text, description text, status text, assignee uuid," \
+    " created_by uuid, created float8, due text, meta jsonb," \
+    " fields jsonb, hlc text, seq bigint)"
+static const char tb_bulk_insert[] = "INSERT INTO tasks (id, workspace_id,"
+    " title, description, status, assignee_id, created_by,"
+    " created_at, updated_at, due_date, metadata, fhlc, last_seq)"
+    " SELECT r.id, r.ws, r.title, r.description, r.status, r.assignee,"
+    " r.created_by, to_timestamp(r.created / 1000),"
+    " to_timestamp(r.created / 1000), r.due::date,"
+    " (SELECT coalesce(jsonb_object_agg(key, value), '{}'::jsonb)"
+    " FROM jsonb_each(r.meta) WHERE value <> 'null'::jsonb),"
+    " tock_fhlc(r.fields, r.hlc), r.seq" TB_ROWS
+    " RETURNING id, tock_task_json(tasks.*)";
+static const char tb_bulk_notify[] = "INSERT INTO notifications"
+    " (user_id, workspace_id, kind, entity, entity_id, payload)"
+    " SELECT r.assignee, r.ws, 'assigned', 1, r.id,"
+    " json_build_object('task_id', r.id, 'title', r.title, 'by',"
+    " r.created_by)" TB_ROWS
+    " WHERE r.assignee IS NOT NULL AND r.assignee <> r.created_by";
+static const char tb_bulk_log[] =
+    "INSERT INTO sync_log (scope_id, seq, tx_last_seq, user_id,"
+    " entity, entity_id, kind, fields, fhlc)"
+    " SELECT r.ws, r.seq, r.seq, r.created_by, 1, r.id, 1, r.fields,"
+    " tock_fhlc(r.fields, r.hlc)" TB_ROWS;
+
+/*
+ * Step 4 in the common case: every request of a user written by one
+ * statement per table (rows from a JSON array), the scopes moved on and
+ * COMMIT, in one pipeline under one SAVEPOINT.  0: committed, every live
+ * request done; 1: a statement failed and was undone (ROLLBACK TO
+ * SAVEPOINT), seqs are unused again and the caller writes one request at
+ * a time; -1: the connection, a scope's UPDATE or the COMMIT failed.
+ */
+static int
+tb_bulk(struct tb_req *b, int n, struct tb_scope *sc, int nsc,
+    struct pg *pg)
+{
+	struct tock_err err = TOCK_ERR_INIT;
+	struct strbuf *rows;
+	const char **users, **rp;
+	struct pg_call *calls;
+	int *first, *ins;
+	int i, j, k, u, nu = 0, nc = 0, failed, rc, ret = 0;
+	bool notify;
+
+	rows = xcalloc((size_t)n, sizeof *rows);
+	users = xcalloc((size_t)n, sizeof *users);
+	rp = xcalloc((size_t)n, sizeof *rp);
+	first = xcalloc((size_t)n, sizeof *first);
+	ins = xcalloc((size_t)n, sizeof *ins);
+	calls = xcalloc((size_t)(4 * n + 2 * nsc + 3), sizeof *calls);
+	for (i = 0; i < n; i++) {
+		struct task_input *in = &b[i].in;
+		struct jobj r;
+
+		if (!b[i].live)
+			continue;
+		tb_prepare(&b[i], &sc[b[i].scope]);
+		sc[b[i].scope].next++;
+		for (u = 0; u < nu; u++)
+			if (strcmp(users[u], b[i].job->rq.user_id) == 0)
+				break;
+		if (u == nu) {
+			users[nu] = b[i].job->rq.user_id;
+			first[nu] = i;
+			strbuf_init(&rows[nu], 0);
+			strbuf_addch(&rows[nu], '[');
+			nu++;
+		} else
+			strbuf_addch(&rows[u], ',');
+		jo_init(&r);
+		jo_str(&r, "id", b[i].id);
+		jo_str(&r, "ws", b[i].ws);
+		jo_str(&r, "title", in->title);
+		jo_str(&r, "description", b[i].pt[3]);
+		jo_str(&r, "status", b[i].pt[4]);
+		jo_str(&r, "assignee", b[i].pt[5]);
+		jo_str(&r, "created_by", b[i].job->rq.user_id);
+		jo_raw(&r, "created", b[i].created);
+		jo_str(&r, "due", b[i].pt[8]);
+		jo_raw(&r, "meta", in->meta.sb.buf);
+		jo_raw(&r, "fields", b[i].fields.sb.buf);
+		jo_str(&r, "hlc", b[i].hlc);
+		jo_raw(&r, "seq", b[i].seq);
+		strbuf_addstr(&rows[u], jo_end(&r));
+		jo_release(&r);
+	}
+	tb_call(&calls[nc++], "SAVEPOINT tock_gc_bulk", 0, NULL, 0);
+	for (u = 0; u < nu; u++) {
+		strbuf_addch(&rows[u], ']');
+		rp[u] = rows[u].buf;
+		notify = false;
+		for (i = first[u]; i < n; i++)
+			if (b[i].live && b[i].job->rq.user_id == users[u] &&
+			    b[i].pn[0] != NULL &&
+			    strcmp(b[i].pn[0], users[u]) != 0)
+				notify = true;
+		tb_call(&calls[nc++], tb_set_user, 1, &users[u], 0);
+		ins[u] = nc;
+		tb_call(&calls[nc++], tb_bulk_insert, 1, &rp[u], 1);
+		if (notify)
+			tb_call(&calls[nc++], tb_bulk_notify, 1, &rp[u], 0);
+		tb_call(&calls[nc++], tb_bulk_log, 1, &rp[u], 0);
+	}
+	tb_call(&calls[nc++], "RELEASE SAVEPOINT tock_gc_bulk", 0, NULL, 0);
+	k = nc;
+	for (j = 0; j < nsc; j++) {
+		if (sc[j].next == 0)
+			continue;
+		snprintf(sc[j].last, sizeof sc[j].last, "%lld",
+		    (long long)(sc[j].last_seq + sc[j].next));
+		sc[j].pw[0] = sc[j].id;
+		sc[j].pw[1] = sc[j].last;
+		tb_call(&calls[nc++], tb_set_user, 1, sc[j].pu, 0);
+		tb_call(&calls[nc++], tb_bump, 2, sc[j].pw, 0);
+	}
+	tb_call(&calls[nc++], "COMMIT", 0, NULL, 0);
+	rc = pg_pipeline(pg, calls, nc, &failed, &err);
+	if (rc != 0 && (failed < 0 || failed >= k)) {
+		log_warnx("group commit of %d failed: %s", n, err.msg);
+		ret = -1;
+	} else if (rc != 0) {
+		ret = pg_query(pg, NULL, NULL,
+		    "ROLLBACK TO SAVEPOINT tock_gc_bulk", 0) == 0 ? 1 : -1;
+		for (j = 0; j < nsc; j++)
+			sc[j].next = 0;
+	} else {
+		for (u = 0; u < nu; u++)
+			for (j = 0; j < pg_nrows(calls[ins[u]].res); j++) {
+				const char *id = pg_value(calls[ins[u]].res, j, 0);
+
+				for (i = first[u]; i < n; i++)
+					if (b[i].live && b[i].json == NULL &&
+					    strcasecmp(b[i].id, id) == 0) {
+						b[i].json = xstrdup(pg_value(
+						    calls[ins[u]].res, j, 1));
+						b[i].done = true;
+						break;
+					}
+			}
+	}
+	tb_free_calls(calls, nc);
+	for (u = 0; u < nu; u++)
+		strbuf_release(&rows[u]);
+	free(calls);
+	free(ins);
+	free(first);
+	free(rp);
+	free(users);
+	free(rows);
+	return ret;
+}
+
+void
+api_tasks_create_batch(struct job **jobs, int n, struct pg *pg)
+{
+	struct tock_err err = TOCK_ERR_INIT;
+	struct tb_req *b;
+	struct tb_scope *sc;
+	struct pg_call *calls;
+	int *owner;
+	int i, j, nc, nsc = 0, start, failed, rc, ncalls, bulk;
+	bool fallback = false, commit_failed = false;
+
+	b = xcalloc((size_t)n, sizeof *b);
+	sc = xcalloc((size_t)n, sizeof *sc);
+	ncalls = 6 * n + 2 * n + 1;
+	calls = xcalloc((size_t)ncalls, sizeof *calls);
+	owner = xcalloc((size_t)ncalls, sizeof *owner);
+
+	/* 1. The bodies. */
+	for (i = 0; i < n; i++) {
+		b[i].job = jobs[i];
+		jo_init(&b[i].fields);
+		b[i].live = task_input_read(&jobs[i]->rq, &jobs[i]->rs,
+		    &b[i].in, true) == 0;
+		if (!b[i].live)
+			continue;
+		if (b[i].in.id_k == RJ_VALUE)
+			snprintf(b[i].id, sizeof b[i].id, "%s", b[i].in.id);
+		else
+			srv_new_id(b[i].id);
+	}
+
+	/* 2 and 3. */
+	if (tb_check_and_lock(b, n, sc, &nsc, pg) != 0) {
+		fallback = true;
+		goto out;
+	}
+
+	/* The change-log fields of each request, stamped under the lock. */
+	for (i = 0; i < n; i++) {
+		struct task_input *in = &b[i].in;
+		struct req *rq = &jobs[i]->rq;
+
+		if (!b[i].live)
+			continue;
+		snprintf(b[i].created, sizeof b[i].created, "%lld",
+		    (long long)time_now_ms());
+		srvhlc_next(b[i].hlc, NULL);
+		jo_str(&b[i].fields, "title", in->title);
+		jo_str(&b[i].fields, "description",
+		    in->description_k == RJ_VALUE ? in->description : "");
+		jo_str(&b[i].fields, "status",
+		    in->status_k == RJ_VALUE ? in->status : "todo");
+		jo_str(&b[i].fields, "assignee_id",
+		    in->assignee_k == RJ_VALUE ? in->assignee : NULL);
+		jo_str(&b[i].fields, "created_by", rq->user_id);
+		jo_raw(&b[i].fields, "created_at", b[i].created);
+		jo_str(&b[i].fields, "due_date",
+		    in->due_k == RJ_VALUE ? in->due : NULL);
+		add_log_meta(&b[i].fields, in);
+		jo_end(&b[i].fields);
+	}
+
+	/* 4. All at once; or one at a time from start on, again after each
+	 * request that failed. */
+	bulk = tb_bulk(b, n, sc, nsc, pg);
+	if (bulk < 0)
+		commit_failed = true;
+	for (start = 0; bulk > 0;) {
+		nc = 0;
+		for (i = start; i < n; i++) {
+			struct tb_scope *s;
+
+			if (!b[i].live || b[i].done)
+				continue;
+			s = &sc[b[i].scope];
+			tb_prepare(&b[i], s);
+			s->next++;
+			owner[nc] = i;
+			tb_call(&calls[nc++], "SAVEPOINT tock_gc", 0, NULL, 0);
+			owner[nc] = i;
+			tb_call(&calls[nc++], tb_set_user, 1, b[i].pu, 0);
+			owner[nc] = i;
+			tb_call(&calls[nc++], tb_insert, 13, b[i].pt, 1);
+			if (b[i].pn[0] != NULL &&
+			    strcmp(b[i].pn[0], jobs[i]->rq.user_id) != 0) {
+				owner[nc] = i;
+				tb_call(&calls[nc++], tb_notify, 5, b[i].pn, 0);
+			}
+			owner[nc] = i;
+			tb_call(&calls[nc++], tb_log, 9, b[i].pl, 0);
+			owner[nc] = i;
+			tb_call(&calls[nc++], "RELEASE SAVEPOINT tock_gc", 0,
+			    NULL, 0);
+		}
+		for (j = 0; j < nsc; j++) {
+			if (sc[j].next == 0)
+				continue;
+			snprintf(sc[j].last, sizeof sc[j].last, "%lld",
+			    (long long)(sc[j].last_seq + sc[j].next));
+			sc[j].pw[0] = sc[j].id;
+			sc[j].pw[1] = sc[j].last;
+			owner[nc] = -1;
+			tb_call(&calls[nc++], tb_set_user, 1, sc[j].pu, 0);
+			owner[nc] = -1;
+			tb_call(&calls[nc++], tb_bump, 2, sc[j].pw, 0);
+		}
+		owner[nc] = -1;
+		tb_call(&calls[nc++], "COMMIT", 0, NULL, 0);
+		rc = pg_pipeline(pg, calls, nc, &failed, &err);
+		/* Every request whose RELEASE succeeded is written. */
+		for (j = 0; j < nc; j++)
+			if (owner[j] >= 0 && calls[j].rc == 0 &&
+			    strcmp(calls[j].sql, "RELEASE SAVEPOINT tock_gc") ==
+			    0) {
+				b[owner[j]].done = true;
+			} else if (owner[j] >= 0 && calls[j].sql == tb_insert &&
+			    calls[j].res != NULL) {
+				free(b[owner[j]].json);
+				b[owner[j]].json = xstrdup(pg_value(calls[j].res,
+				    0, 0));
+			}
+		tb_free_calls(calls, nc);
+		if (rc == 0)
+			break;
+		if (failed < 0 || owner[failed] < 0) {
+			/* The connection, a scope's UPDATE or the COMMIT:
+			 * nothing was acknowledged. */
+			log_warnx("group commit of %d failed: %s", n, err.msg);
+			commit_failed = true;
+			break;
+		}
+		/* Undo request owner[failed] alone and answer it. */
+		i = owner[failed];
+		if (pg_query(pg, NULL, NULL, "ROLLBACK TO SAVEPOINT tock_gc",
+		    0) != 0) {
+			commit_failed = true;
+			break;
+		}
+		b[i].live = false;
+		if (rc == TOCK_EEXISTS)
+			resp_error(&jobs[i]->rs, 409, "exists",
+			    "a task with this id exists");
+		else
+			api_db_error(&jobs[i]->rq, &jobs[i]->rs, rc, &err);
+		err = (struct tock_err)TOCK_ERR_INIT;
+		/* Seqs only for the requests written (a prefix, in order). */
+		for (j = 0; j < nsc; j++)
+			sc[j].next = 0;
+		for (j = 0; j < n; j++)
+			if (b[j].done)
+				sc[b[j].scope].next++;
+		start = i + 1;
+	}
+	if (commit_failed) {
+		pg_rollback(pg);
+		for (i = 0; i < n; i++) {
+			resp_error(&jobs[i]->rs, 503, "unavailable",
+			    "the database did not commit; retry");
+			jobs[i]->rs.retry_after = 1;
+			jobs[i]->rs.etag[0] = '\0';
+		}
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!b[i].live)
+			continue;
+		if (!b[i].done || b[i].json == NULL) {
+			resp_internal(&jobs[i]->rs, &jobs[i]->rq,
+			    "group commit lost a request");
+			continue;
+		}
+		resp_json(&jobs[i]->rs, 201, b[i].json, strlen(b[i].json));
+		set_etag(&jobs[i]->rs, "1");
+	}
+out:
+	pg_rollback(pg);
+	if (fallback)
+		for (i = 0; i < n; i++)
+			if (b[i].live) {
+				jobs[i]->rs.status = 0;
+				api_tasks_create(&jobs[i]->rq, &jobs[i]->rs,
+				    pg);
+			}
+	for (i = 0; i < n; i++) {
+		free(b[i].json);
+		jo_release(&b[i].fields);
+		task_input_release(&b[i].in);
+	}
+	free(owner);
+	free(calls);
+	free(sc);
+	free(b);
 }

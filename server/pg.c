@@ -467,3 +467,100 @@ pg_constraint(const struct pg *pg)
 {
 	return pg->constraint;
 }
+
+int
+pg_pipeline(struct pg *pg, struct pg_call *calls, int n, int *failed,
+    struct tock_err *err)
+{
+	char (*names)[16];
+	bool *named;
+	PGresult *res;
+	ExecStatusType st;
+	int rc = 0, i;
+	bool sent = true;
+
+	*failed = -1;
+	pg->sqlstate[0] = '\0';
+	pg->constraint[0] = '\0';
+	names = xcalloc((size_t)n + 1, sizeof *names);
+	named = xcalloc((size_t)n + 1, sizeof *named);
+	/* Prepare outside the pipeline (PQprepare waits for its answer). */
+	for (i = 0; i < n; i++) {
+		calls[i].res = NULL;
+		calls[i].rc = TOCK_ECONFLICT;
+		named[i] = stmt_name(pg, calls[i].sql, calls[i].n, names[i]);
+	}
+	if (PQenterPipelineMode(pg->conn) != 1) {
+		rc = set_pg_err(err, TOCK_EIO, "database",
+		    PQerrorMessage(pg->conn));
+		goto out;
+	}
+	for (i = 0; i < n && sent; i++)
+		sent = named[i] ? PQsendQueryPrepared(pg->conn, names[i],
+		    calls[i].n, calls[i].params, NULL, NULL, 0) :
+		    PQsendQueryParams(pg->conn, calls[i].sql, calls[i].n, NULL,
+		    calls[i].params, NULL, NULL, 0);
+	if (!sent || !PQpipelineSync(pg->conn)) {
+		rc = set_pg_err(err, TOCK_EIO, "database",
+		    PQerrorMessage(pg->conn));
+		PQexitPipelineMode(pg->conn);
+		goto out;
+	}
+	/* n statements, each ended by a NULL, then the sync. */
+	for (i = 0; i <= n; i++) {
+		while ((res = PQgetResult(pg->conn)) != NULL) {
+			st = PQresultStatus(res);
+			if (st == PGRES_PIPELINE_SYNC) {
+				PQclear(res);
+				goto synced;
+			}
+			if (i == n) {
+				PQclear(res);
+				continue;
+			}
+			if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+				calls[i].rc = 0;
+				if (calls[i].keep && calls[i].res == NULL) {
+					calls[i].res = xmalloc(sizeof
+					    *calls[i].res);
+					calls[i].res->res = res;
+					continue;
+				}
+			} else if (st == PGRES_PIPELINE_ABORTED)
+				calls[i].rc = TOCK_ECONFLICT;
+			else {
+				calls[i].rc = result_error(pg, res,
+				    rc == 0 ? err : NULL);
+				if (rc == 0) {
+					rc = calls[i].rc;
+					*failed = i;
+				}
+			}
+			PQclear(res);
+		}
+		if (PQstatus(pg->conn) != CONNECTION_OK) {
+			rc = set_pg_err(err, TOCK_EIO, "database",
+			    PQerrorMessage(pg->conn));
+			*failed = -1;
+			break;
+		}
+	}
+synced:
+	if (PQexitPipelineMode(pg->conn) != 1 && rc == 0) {
+		rc = set_pg_err(err, TOCK_EIO, "database",
+		    PQerrorMessage(pg->conn));
+		*failed = -1;
+	}
+	if (rc == 0)
+		for (i = 0; i < n; i++)
+			if (calls[i].rc != 0) {
+				rc = tock_err_set(err, TOCK_ERR,
+				    "database: no result");
+				*failed = -1;
+				break;
+			}
+out:
+	free(names);
+	free(named);
+	return rc;
+}

@@ -62,6 +62,34 @@ int pg_commit(struct pg *pg, struct tock_err *err);
  * Parameters and result as pg_exec; no transaction is left open. */
 int pg_tx_query(struct pg *pg, const char *user_id, struct pg_res **out,
     struct tock_err *err, const char *sql, int n, const char *const *params);
+/*
+ * One statement of pg_pipeline: sql with n text parameters.  keep asks for
+ * its result in res (freed by the caller with pg_res_free); rc is its
+ * outcome: 0, the error code of a failure, or TOCK_ECONFLICT when the server
+ * skipped it because an earlier statement of the pipeline failed.
+ */
+struct pg_call {
+	const char *sql;
+	int n;
+	const char *const *params;
+	int keep;
+	struct pg_res *res;
+	int rc;
+};
+/*
+ * Send the n calls as one libpq pipeline ended by one sync, so they cost
+ * one round trip, and collect every result.  Returns 0 when all succeeded;
+ * else the code of the first failure, whose index is *failed (-1 when the
+ * connection itself failed: nothing is known).  Inside a transaction
+ * block a failure leaves the transaction failed (ROLLBACK TO SAVEPOINT is
+ * the caller's).  The caller keeps the pipeline's input and output small
+ * (tens of kilobytes): the connection is blocking, so a pipeline whose
+ * results fill the socket while its statements are still being written
+ * could stall.
+ */
+int pg_pipeline(struct pg *pg, struct pg_call *calls, int n, int *failed,
+    struct tock_err *err);
+
 /* ROLLBACK if a transaction is open; errors are ignored (the pool checks
  * the connection when it comes back). */
 void pg_rollback(struct pg *pg);

@@ -20,6 +20,13 @@
 #include "xmalloc.h"
 
 #define IDLE_EXIT_SECS 60
+/* Group commit: at most BATCH_RUNNERS workers run batchable jobs at once
+ * (one commits while the next gathers what queued meanwhile), each taking
+ * up to BATCH_MAX of them, and no more than BATCH_BYTES of bodies beyond
+ * the first (pg_pipeline wants small pipelines). */
+#define BATCH_RUNNERS 2
+#define BATCH_MAX 64
+#define BATCH_BYTES 32768
 
 /* Workers are joinable and joined (reap) once they are done, so their
  * thread-local state (OpenSSL's, libpq's) is gone before pool_free
@@ -45,6 +52,7 @@ struct pool {
 	int busy;
 	int queued;
 	int conns;
+	int batching;	/* workers running a batch */
 	bool stopping;
 };
 
@@ -113,16 +121,24 @@ drop_conn(struct pool *p, struct pg **pg)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* Is job too old to run?  Then it is answered 503 here. */
+static bool
+stale(struct pool *p, struct job *job)
+{
+	if (mono_us() - job->queued_us <= (int64_t)p->cfg.job_timeout * 1000000)
+		return false;
+	resp_error(&job->rs, 503, "busy", "the server is busy; retry later");
+	job->rs.retry_after = 1;
+	return true;
+}
+
 static void
 run_job(struct pool *p, struct pg **pg, struct job *job)
 {
 	struct resp *rs = &job->rs;
 
-	if (mono_us() - job->queued_us > (int64_t)p->cfg.job_timeout * 1000000) {
-		resp_error(rs, 503, "busy", "the server is busy; retry later");
-		rs->retry_after = 1;
+	if (stale(p, job))
 		return;
-	}
 	if (ensure_conn(p, pg) != 0) {
 		resp_error(rs, 503, "unavailable", "the database is unavailable");
 		rs->retry_after = 1;
@@ -136,6 +152,81 @@ run_job(struct pool *p, struct pg **pg, struct job *job)
 		    "reused");
 		drop_conn(p, pg);
 	}
+}
+
+/* Run jobs[0..n) (one route, which has a batch handler) as one group
+ * commit; each job is answered. */
+static void
+run_batch(struct pool *p, struct pg **pg, struct job **jobs, int n)
+{
+	struct job *live[BATCH_MAX];
+	int i, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (!stale(p, jobs[i]))
+			live[m++] = jobs[i];
+	if (m == 0)
+		return;
+	if (m == 1) {
+		run_job(p, pg, live[0]);
+		return;
+	}
+	if (ensure_conn(p, pg) != 0) {
+		for (i = 0; i < m; i++) {
+			resp_error(&live[i]->rs, 503, "unavailable",
+			    "the database is unavailable");
+			live[i]->rs.retry_after = 1;
+		}
+		return;
+	}
+	live[0]->batch(live, m, *pg);
+	for (i = 0; i < m; i++)
+		if (live[i]->rs.status == 0)
+			resp_internal(&live[i]->rs, &live[i]->rq,
+			    "batch handler gave no answer");
+	if (pg_recycle(*pg) != 0) {
+		log_warnx("closing a database connection that cannot be "
+		    "reused");
+		drop_conn(p, pg);
+	}
+}
+
+/* The oldest job a worker may start now, or NULL; lock held. */
+static struct job *
+pick(struct pool *p)
+{
+	struct job *job;
+
+	TAILQ_FOREACH(job, &p->queue, link)
+		if (job->batch == NULL || p->batching < BATCH_RUNNERS)
+			return job;
+	return NULL;
+}
+
+/* Take first and up to BATCH_MAX - 1 more queued jobs of its route out of
+ * the queue, oldest first; lock held.  Returns how many. */
+static int
+gather(struct pool *p, struct job *first, struct job **jobs)
+{
+	struct job *job, *next;
+	size_t bytes = 0;
+	int n = 0;
+
+	TAILQ_REMOVE(&p->queue, first, link);
+	jobs[n++] = first;
+	for (job = TAILQ_FIRST(&p->queue); job != NULL && n < BATCH_MAX;
+	    job = next) {
+		next = TAILQ_NEXT(job, link);
+		if (job->batch != first->batch)
+			continue;
+		if (bytes + job->rq.body.len > BATCH_BYTES)
+			break;
+		bytes += job->rq.body.len;
+		TAILQ_REMOVE(&p->queue, job, link);
+		jobs[n++] = job;
+	}
+	p->queued -= n;
+	return n;
 }
 
 static void *
@@ -152,7 +243,8 @@ worker_main(void *arg)
 	ensure_conn(p, &pg);
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		while (TAILQ_EMPTY(&p->queue) && !p->stopping) {
+		while ((job = pick(p)) == NULL &&
+		    !(p->stopping && TAILQ_EMPTY(&p->queue))) {
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_sec += IDLE_EXIT_SECS;
 			p->idle++;
@@ -162,11 +254,35 @@ worker_main(void *arg)
 			    p->threads > p->cfg.min)
 				goto out;
 		}
-		if ((job = TAILQ_FIRST(&p->queue)) == NULL)
+		if (job == NULL)
 			break;	/* stopping, and nothing left to run */
+		p->busy++;
+		if (job->batch != NULL) {
+			struct job *jobs[BATCH_MAX];
+			int i, n;
+
+			p->batching++;
+			n = gather(p, job, jobs);
+			pthread_mutex_unlock(&p->lock);
+
+			run_batch(p, &pg, jobs, n);
+
+			pthread_mutex_lock(&p->lock);
+			p->batching--;
+			p->busy--;
+			for (i = 0; i < n; i++)
+				TAILQ_INSERT_TAIL(&p->done, jobs[i], link);
+			/* A batch slot is free: wake a worker for the
+			 * batchable jobs that queued meanwhile. */
+			if (!TAILQ_EMPTY(&p->queue))
+				pthread_cond_signal(&p->work);
+			pthread_mutex_unlock(&p->lock);
+			p->cfg.wake(p->cfg.wake_arg);
+			pthread_mutex_lock(&p->lock);
+			continue;
+		}
 		TAILQ_REMOVE(&p->queue, job, link);
 		p->queued--;
-		p->busy++;
 		pthread_mutex_unlock(&p->lock);
 
 		run_job(p, &pg, job);

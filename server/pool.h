@@ -16,6 +16,15 @@
  * worker whose connection cannot be (re)opened answers 503 too, and tries
  * again with the next job.
  *
+ * Group commit: a job whose batch is set (api_batch_for: POST
+ * /api/v1/tasks) is run with the other such jobs queued at the time, up to
+ * 64 and 32 KiB of bodies, by one worker in one transaction (route.h,
+ * route_batch_fn), so a workspace's writes share one scope lock and one
+ * WAL flush instead of queueing on the lock one flush each.  At most two
+ * workers run batches at once: while one commits, the jobs arriving
+ * queue up for the next.  A batch of one runs the route's ordinary
+ * handler.
+ *
  * Threads: pool_submit, pool_take_done and pool_stats may be called from
  * any thread; pool_free from the thread that made the pool, after the
  * service loop has stopped submitting.

@@ -272,6 +272,7 @@ dispatch(struct vhd_api *vhd, struct pss_api *pss)
 	 * pool answers 503 itself if the job waited that long). */
 	lws_set_timeout(pss->wsi, PENDING_TIMEOUT_HTTP_CONTENT,
 	    srv->cfg.job_timeout + 5);
+	job->batch = api_batch_for(job->route);
 	pool_submit(srv->pool, job);
 }
 

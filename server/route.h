@@ -20,6 +20,10 @@ struct pg;
  * ROUTE_LOCAL routes, on the service thread with pg NULL.  It must set
  * rs->status. */
 typedef void route_fn(struct req *rq, struct resp *rs, struct pg *pg);
+/* A group-commit handler (pool.h): answers every one of the n jobs, all
+ * of the same route, in one transaction on pg.  n >= 2. */
+struct job;
+typedef void route_batch_fn(struct job **jobs, int n, struct pg *pg);
 
 enum route_flags {
 	ROUTE_AUTH = 1 << 0,	 /* needs a valid access token */

@@ -23,6 +23,7 @@
 #include "strbuf.h"
 #include "uuid.h"
 
+struct pg;
 struct rjson;
 struct route;
 
@@ -131,6 +132,8 @@ struct job {
 	int64_t start_us;		/* monotonic, request start */
 	int64_t queued_us;		/* monotonic, when queued */
 	const struct route *route;
+	/* The route's group-commit handler (route_batch_fn), or NULL. */
+	void (*batch)(struct job **jobs, int n, struct pg *pg);
 	struct req rq;
 	struct resp rs;
 };

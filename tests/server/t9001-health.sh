@@ -150,10 +150,10 @@ assert any(d["route"] == "/healthz" and d["status"] == 200
            for d in map(json.loads, lines))
 PY
 
-# SIGTERM with requests in flight (registrations: a bcrypt each, so a
+# SIGTERM with requests in flight (twelve registrations: a bcrypt each, so a
 # quarter of a second on a worker): each is answered in full, or refused
 # at connect once the drain began; none is cut off.
-for i in 1 2 3 4 5 6; do
+for i in $(seq 12); do
 	printf '{"email":"drain%s@example.com","password":"password-%s"}' \
 	    "$i" "$i" >"$TMP/drain.$i"
 	curl -s -o "$TMP/inflight.$i" -w '%{http_code}' \
@@ -174,7 +174,7 @@ server_stop
 # shellcheck disable=SC2086
 wait $PIDS
 expect_eq "$SERVER_RC" 0 "SIGTERM: exit 0"
-for i in 1 2 3 4 5 6; do
+for i in $(seq 12); do
 	COUNT=$((COUNT + 1))
 	s=$(cat "$TMP/inflight.$i.status")
 	case $s in
