@@ -6,10 +6,8 @@
 #include "cmd.h"
 #include "db.h"
 #include "err.h"
-#include "json.h"
 #include "ops.h"
 #include "output.h"
-#include "strbuf.h"
 #include "task_opts.h"
 
 #define COMMAND_NAME "edit"

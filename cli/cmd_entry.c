@@ -10,10 +10,8 @@
 #include "cmd.h"
 #include "db.h"
 #include "err.h"
-#include "json.h"
 #include "ops.h"
 #include "output.h"
-#include "strbuf.h"
 #include "timeopt.h"
 #include "timeparse.h"
 
