@@ -76,12 +76,17 @@ tui_start() {
 trap : INT
 stty -g >"$TMP/stty.before"
 ${TUI_ENV:+env $TUI_ENV} "$TUI" $*
-echo \$? >"$TMP/rc"
+rc=\$?
 stty -g >"$TMP/stty.after"
 printf 'TUI-EXITED\n'
+echo \$rc >"$TMP/rc.new"
+mv "$TMP/rc.new" "$TMP/rc"
 exec sleep 3600
 EOF
-	rm -f "$TMP/rc"
+	# rc is written last and atomically: once it exists, stty.after and
+	# the wrapper's line are complete (CI caught the check reading a
+	# half-written stty.after).
+	rm -f "$TMP/rc" "$TMP/stty.before" "$TMP/stty.after"
 	tmx new-session -d -x "$TUI_COLS" -y "$TUI_ROWS" "sh $TMP/run.sh" ||
 		fail "cannot start tmux"
 	wait_for " Tasks " 10
