@@ -18,6 +18,9 @@ const struct cmd_entry cmd_table[] = {
 	  "Add a comment to a task" },
 	{ "completion", cmd_completion, 0, "completion bash|zsh|fish",
 	  "Print a shell completion script" },
+	{ "conflicts", cmd_conflicts, LDB, "conflicts [--all] [--json] | "
+	  "conflicts seen [ID]",
+	  "Show edits that lost to a concurrent edit" },
 	{ "done", cmd_done, LDB, "done TASK...",
 	  "Mark tasks done (stops their timer)" },
 	{ "edit", cmd_edit, LDB,
@@ -44,10 +47,19 @@ const struct cmd_entry cmd_table[] = {
 	{ "log", cmd_log, LRO,
 	  "log [--since WHEN] [--until WHEN] [--task TASK]",
 	  "List time entries by day" },
+	{ "login", cmd_login, LDB,
+	  "login URL [--email E] [--password-stdin] [--device-name N]",
+	  "Log in to a tock server and sync this replica" },
+	{ "logout", cmd_logout, LDB, "logout",
+	  "Log out (revokes this device on the server)" },
 	{ "ls", cmd_ls, LRO,
 	  "ls [--status S] [--tag T] [--mine] [--due-before WHEN] [--all] "
 	  "[--deleted]",
 	  "List tasks" },
+	{ "member", cmd_member, LDB,
+	  "member ls [--workspace W] | member add EMAIL --role R "
+	  "[--workspace W] | member rm EMAIL [--workspace W]",
+	  "List and manage the members of a workspace" },
 	{ "report", cmd_report, LRO,
 	  "report [--day|--week|--month|--since WHEN [--until WHEN]] "
 	  "[--by task|tag|day|user] [--json|--csv]",
@@ -63,12 +75,19 @@ const struct cmd_entry cmd_table[] = {
 	{ "status", cmd_status, 0, "status [--format FMT]",
 	  "Print the running timer for shell prompts (exit 1 if none)" },
 	{ "stop", cmd_stop, LDB, "stop [--at WHEN]", "Stop the running timer" },
+	{ "sync", cmd_sync, LDB, "sync [--wait] [--timeout SECS] | "
+	  "sync status [--json] | sync quarantine [--json]",
+	  "Sync with the server now, or show the sync state" },
 	{ "track", cmd_track, LDB,
 	  "track TASK (FROM..TO | DURATION [--at WHEN]) [--note TEXT]",
 	  "Record time after the fact" },
 	{ "ui", cmd_ui, CMD_PASS_ARGS, "ui [-hv] [--db PATH]",
 	  "Open the terminal interface (tock-tui)" },
 	{ "version", cmd_version, 0, "version", "Print tock's version" },
+	{ "workspace", cmd_workspace, LDB,
+	  "workspace ls [--json] | workspace use NAME|ID | "
+	  "workspace create NAME",
+	  "List, choose and create workspaces" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 

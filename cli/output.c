@@ -37,7 +37,10 @@ out_exit_status(int code)
 	case TOCK_EAMBIGUOUS:
 		return EXIT_AMBIGUOUS;
 	case TOCK_ECONFLICT:
+	case TOCK_EFORBIDDEN:
 		return EXIT_CONFLICT;
+	case TOCK_EAUTH:
+		return EXIT_NOLOGIN;
 	default:
 		return EXIT_ERROR;
 	}

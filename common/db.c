@@ -174,8 +174,8 @@ dbi_int64(struct db *db, const char *sql, int64_t *out, struct tock_err *err)
 }
 
 /* sync_meta access. */
-static int
-meta_get(struct db *db, const char *k, char *out, size_t n,
+int
+dbi_meta_get(struct db *db, const char *k, char *out, size_t n,
     struct tock_err *err)
 {
 	sqlite3_stmt *st = dbi_stmt(db, "SELECT v FROM sync_meta WHERE k = ?1",
@@ -198,8 +198,8 @@ meta_get(struct db *db, const char *k, char *out, size_t n,
 	return dbi_fail(db, err, "cannot read sync_meta");
 }
 
-static int
-meta_set(struct db *db, const char *k, const char *v, struct tock_err *err)
+int
+dbi_meta_set(struct db *db, const char *k, const char *v, struct tock_err *err)
 {
 	sqlite3_stmt *st = dbi_stmt(db,
 	    "INSERT INTO sync_meta(k, v) VALUES (?1, ?2) "
@@ -253,12 +253,12 @@ init_identity(struct db *db, struct tock_err *err)
 	sqlite3_bind_text(st, 1, node_hex, -1, SQLITE_STATIC);
 	if ((rc = dbi_step_done(db, st, err, "cannot init clock")) != 0)
 		return rc;
-	if ((rc = meta_set(db, "node_id", node_hex, err)) != 0 ||
-	    (rc = meta_set(db, "device_id", device, err)) != 0 ||
-	    (rc = meta_set(db, "user_id", db->user_id, err)) != 0 ||
-	    (rc = meta_set(db, "workspace_id", db->workspace_id, err)) != 0 ||
-	    (rc = meta_set(db, "proto", "1", err)) != 0 ||
-	    (rc = meta_set(db, "schema", "1", err)) != 0)
+	if ((rc = dbi_meta_set(db, "node_id", node_hex, err)) != 0 ||
+	    (rc = dbi_meta_set(db, "device_id", device, err)) != 0 ||
+	    (rc = dbi_meta_set(db, "user_id", db->user_id, err)) != 0 ||
+	    (rc = dbi_meta_set(db, "workspace_id", db->workspace_id, err)) != 0 ||
+	    (rc = dbi_meta_set(db, "proto", "1", err)) != 0 ||
+	    (rc = dbi_meta_set(db, "schema", "1", err)) != 0)
 		return rc;
 
 	if ((st = dbi_stmt(db, "INSERT INTO users(id, name) VALUES (?1, ?2)",
@@ -331,12 +331,12 @@ load_identity(struct db *db, struct tock_err *err)
 	char off[32];
 	int rc;
 
-	if ((rc = meta_get(db, "user_id", db->user_id, sizeof db->user_id,
+	if ((rc = dbi_meta_get(db, "user_id", db->user_id, sizeof db->user_id,
 	    err)) != 0 ||
-	    (rc = meta_get(db, "workspace_id", db->workspace_id,
+	    (rc = dbi_meta_get(db, "workspace_id", db->workspace_id,
 	    sizeof db->workspace_id, err)) != 0)
 		return rc;
-	if (meta_get(db, "clock_offset_ms", off, sizeof off, NULL) == 0)
+	if (dbi_meta_get(db, "clock_offset_ms", off, sizeof off, NULL) == 0)
 		db->clock_offset = strtoll(off, NULL, 10);
 	return 0;
 }

@@ -50,5 +50,10 @@ void dbi_bind_text(sqlite3_stmt *st, int i, const char *s);
 void dbi_copy_col(char *dst, size_t n, sqlite3_stmt *st, int col);
 char *dbi_dup_col(sqlite3_stmt *st, int col);
 char *dbi_dup_col_or_null(sqlite3_stmt *st, int col);
+/* sync_meta: k's value into out (TOCK_ENOTFOUND when unset); set k. */
+int dbi_meta_get(struct db *db, const char *k, char *out, size_t n,
+    struct tock_err *err);
+int dbi_meta_set(struct db *db, const char *k, const char *v,
+    struct tock_err *err);
 
 #endif

@@ -23,6 +23,8 @@ enum tock_errcode {
 	TOCK_EIO = -9,
 	TOCK_EAMBIGUOUS = -10,	/* a reference matches several rows */
 	TOCK_ENOTRUNNING = -11, /* no timer runs */
+	TOCK_EAUTH = -12,	/* not logged in, or the server refused the token */
+	TOCK_EFORBIDDEN = -13,	/* the server's role check refused */
 };
 
 struct tock_err {

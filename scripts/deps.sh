@@ -7,8 +7,8 @@
 set -eu
 
 build="build-essential cmake pkg-config libsqlite3-dev libcjson-dev libncurses-dev"
-server="libwebsockets-dev libpq-dev libssl-dev libcrypt-dev postgresql"
-test="$build $server libcmocka-dev curl sqlite3 python3 valgrind mandoc git timewarrior taskwarrior python3-icalendar tmux openssl"
+server="libwebsockets-dev libpq-dev libssl-dev libcrypt-dev postgresql libcurl4-openssl-dev libsecret-1-dev"
+test="$build $server libcmocka-dev curl sqlite3 python3 valgrind mandoc git timewarrior taskwarrior python3-icalendar tmux openssl dbus gnome-keyring libsecret-tools python3-aiosmtpd"
 
 case "${1:-build}" in
 build) want=$build ;;

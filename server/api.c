@@ -60,13 +60,15 @@ const struct route api_routes[] = {
 	    { "id", NULL } },
 	{ HTTP_GET, "/api/v1/tasks/{id}/comments", ANY, api_comments_list,
 	    { "id", NULL } },
-	/* Sync and WebSocket come with the sync issue; answered 501. */
-	{ HTTP_POST, "/api/v1/sync/push", ANY | ROUTE_LOCAL,
-	    api_not_implemented, { NULL, NULL } },
-	{ HTTP_GET, "/api/v1/sync/pull", ANY | ROUTE_LOCAL,
-	    api_not_implemented, { NULL, NULL } },
-	{ HTTP_GET, "/api/v1/sync/snapshot", ANY | ROUTE_LOCAL,
-	    api_not_implemented, { NULL, NULL } },
+	/* Sync (syncd/PROTOCOL.md).  /api/v1/ws is upgraded by ws.c before
+	 * routing; a plain GET of it is answered 400 there. */
+	{ HTTP_POST, "/api/v1/sync/push", BODY, api_sync_push,
+	    { NULL, NULL } },
+	{ HTTP_POST, "/api/v1/sync/pull", BODY, api_sync_pull,
+	    { NULL, NULL } },
+	{ HTTP_GET, "/api/v1/sync/pull", ANY, api_sync_pull, { NULL, NULL } },
+	{ HTTP_GET, "/api/v1/sync/snapshot", ANY, api_sync_snapshot,
+	    { NULL, NULL } },
 	{ HTTP_GET, "/api/v1/ws", ANY | ROUTE_LOCAL, api_not_implemented,
 	    { NULL, NULL } },
 	{ HTTP_GET, "/healthz", 0, api_healthz, { NULL, NULL } },

@@ -37,6 +37,10 @@ route_batch_fn *api_batch_for(const struct route *r);
 /* api_entries.c */
 route_fn api_entries_create, api_entries_list, api_entries_update,
     api_entries_delete;
+/* api_sync_push.c */
+route_fn api_sync_push;
+/* api_sync_pull.c */
+route_fn api_sync_pull, api_sync_snapshot;
 /* api.c */
 route_fn api_healthz, api_not_implemented;
 

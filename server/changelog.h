@@ -96,4 +96,13 @@ int cl_add(struct changelog *cl, const char *scope_id, int entity,
 int cl_flush(struct changelog *cl, struct tock_err *err);
 void cl_release(struct changelog *cl);
 
+/*
+ * After COMMIT of a transaction that wrote scope_id's log up to head:
+ * tell this instance's WebSocket subscribers (a poke) and, coalesced,
+ * the other instances (NOTIFY tock_sync).  A hint only: never inside the
+ * transaction, and harmless if the transaction did not commit after all.
+ * Any thread.  (fanout.c)
+ */
+void cl_notify(const char *scope_id, int64_t head);
+
 #endif

@@ -85,7 +85,7 @@ expect_comp() {
 
 ALL=$(printf '%s\n' $COMMANDS | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')
 expect_comp "$ALL" "$TOCK" ""
-expect_comp "show start status stop" "$TOCK" s
+expect_comp "show start status stop sync" "$TOCK" s
 expect_comp "--db --help --json --verbose --version" "$TOCK" --
 expect_comp "--assign --branch --due --help --meta --priority --tag -d" "$TOCK" add -
 expect_comp "--branch" "$TOCK" add "New task" --br
