@@ -19,6 +19,8 @@
 #include "err.h"
 #include "output.h"
 #include "paths.h"
+#include "syncd_exec.h"
+#include "workspace.h"
 
 /* Columns to fit tables to; 0 (no limit) when stdout is not a terminal,
  * so that pipes and files get whole lines. */
@@ -149,6 +151,12 @@ main(int argc, char **argv)
 	rc = cmd->fn(argc - i, argv + i, &ctx);
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = out_error("cannot write output");
+	/* A write reaches the server soon when a daemon runs.  Only when
+	 * this process changed rows: a listing by a write command (tock
+	 * workspace ls, tock conflicts) is a read.  The kick never waits. */
+	if (rc == 0 && (cmd->flags & CMD_NEEDS_DB) &&
+	    !(cmd->flags & CMD_READONLY) && db_write_count(ctx.db) > 0)
+		syncd_kick();
 	db_close(ctx.db);
 	free(ctx.db_path_owned);
 	return rc;
