@@ -1,19 +1,533 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * api_sync_pull.c - pull and snapshot (syncd/PROTOCOL.md "Pull",
- * "Snapshot").  Placeholder until the handlers land.
+ * "Snapshot").
+ *
+ * The request is checked here in C; everything else, for every scope of
+ * a pull at once, is one SQL statement that answers the whole JSON body
+ * (json_agg), run as the user in one pipelined transaction (pg_tx_query:
+ * one round trip).  Building the JSON in PostgreSQL avoids shipping each
+ * change as columns only to re-encode it, and row-level security decides
+ * which scopes and rows are visible, so the membership check cannot drift
+ * from the REST one.
+ *
+ * Pages end on a transaction boundary: the first `limit` log rows after
+ * the cursor are read, and the page is extended to the last one's
+ * tx_last_seq.  A member's page leaves out other users' time entries
+ * (row-level security on time_entries says whose they are), but
+ * next_cursor still moves past them.
+ *
+ * Snapshot: one keyset page per request over the tables in a fixed order
+ * (workspace, memberships, tasks, time entries, comments), again one
+ * statement; the opaque token is base64url of {"s":snapshot_seq,"t":table,
+ * "k":last id}.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
 #include "api.h"
+#include "err.h"
+#include "jwt.h"
+#include "pg.h"
 #include "server.h"
+#include "strbuf.h"
+
+#define PULL_LIMIT_MAX 1000
+#define PULL_SCOPES_MAX 1000
+#define SNAP_LIMIT_DEF 2000
+#define SNAP_LIMIT_MAX 5000
+
+#define ENTITY_NAMES "ARRAY['task','time_entry','comment','workspace'," \
+	"'membership','user_state','conflict']"
+#define KIND_NAMES "ARRAY['create','set','delete','restore','purge'," \
+	"'membership']"
+
+/*
+ * $1 json [{"w":wire id,"s":scope uuid,"c":cursor,"u":own user scope}],
+ * $2 limit, $3 device id or NULL, $4 true for the one-scope GET answer.
+ */
+static const char pull_sql[] =
+    "WITH req AS ("
+    " SELECT r.ord, r.w, r.s::uuid AS s, r.c, r.u FROM ROWS FROM"
+    " (json_to_recordset($1::json) AS (w text, s text, c bigint,"
+    " u boolean)) WITH ORDINALITY AS r(w, s, c, u, ord)),"
+    " st AS ("
+    " SELECT q.ord, q.w, q.s, q.c, sc.last_seq, sc.compacted_through,"
+    " CASE WHEN q.u THEN 'admin' ELSE (SELECT m.role FROM memberships m"
+    "  WHERE m.workspace_id = q.s AND m.user_id = tock_uid()) END AS role"
+    " FROM req q LEFT JOIN scopes sc ON sc.id = q.s),"
+    " pages AS ("
+    " SELECT st.ord, (SELECT max(x.tx_last_seq) FROM (SELECT l.tx_last_seq"
+    "  FROM sync_log l WHERE l.scope_id = st.s AND l.seq > st.c"
+    "  ORDER BY l.seq LIMIT $2::int) x) AS page_end"
+    " FROM st WHERE st.role IS NOT NULL AND st.last_seq IS NOT NULL"
+    " AND st.c >= st.compacted_through AND st.c <= st.last_seq),"
+    " out AS ("
+    " SELECT st.ord, CASE"
+    " WHEN st.role IS NULL OR st.last_seq IS NULL THEN json_build_object("
+    "  'id', st.w, 'reset', json_build_object('reason', 'access_revoked'))"
+    " WHEN st.c < st.compacted_through THEN json_build_object('id', st.w,"
+    "  'reset', json_build_object('reason', 'cursor_expired'),"
+    "  'head', st.last_seq)"
+    " WHEN st.c > st.last_seq THEN json_build_object('id', st.w,"
+    "  'reset', json_build_object('reason', 'server_rewound'),"
+    "  'head', st.last_seq)"
+    " ELSE json_build_object('id', st.w, 'changes', coalesce((SELECT"
+    "  json_agg(json_build_object('seq', l.seq, 'e', (" ENTITY_NAMES
+    ")[l.entity], 'eid', l.entity_id, 'kind', (" KIND_NAMES ")[l.kind],"
+    "  'fields', l.fields, 'fhlc', l.fhlc, 'by', l.user_id) ORDER BY l.seq)"
+    "  FROM sync_log l WHERE l.scope_id = st.s AND l.seq > st.c"
+    "  AND l.seq <= p.page_end AND (l.entity <> 2 OR st.role <> 'member'"
+    "  OR l.fields->>'user_id' = tock_uid()::text OR EXISTS (SELECT 1"
+    "  FROM time_entries te WHERE te.id = l.entity_id"
+    "  AND te.user_id = tock_uid()))), '[]'),"
+    "  'next_cursor', coalesce(p.page_end, st.c), 'head', st.last_seq,"
+    "  'has_more', coalesce(p.page_end, st.c) < st.last_seq)"
+    " END AS j FROM st LEFT JOIN pages p ON p.ord = st.ord)"
+    " SELECT CASE WHEN $4::boolean THEN (SELECT (jsonb_build_object('v', 1)"
+    " || o.j::jsonb)::text FROM out o ORDER BY o.ord LIMIT 1)"
+    " ELSE json_build_object('v', 1, 'server_time',"
+    " tock_ms(clock_timestamp()), 'applied_through', (SELECT"
+    " d.last_client_seq FROM devices d WHERE d.id = $3::uuid"
+    " AND d.user_id = tock_uid()), 'scopes', coalesce((SELECT"
+    " json_agg(o.j ORDER BY o.ord) FROM out o), '[]'), 'available',"
+    " coalesce((SELECT json_agg(a.j ORDER BY a.k0, a.k) FROM ("
+    " SELECT 0 AS k0, w.id::text AS k, json_build_object('id', w.id,"
+    " 'name', w.name, 'role', m.role, 'head', sc.last_seq) AS j"
+    " FROM memberships m JOIN workspaces w ON w.id = m.workspace_id"
+    " JOIN scopes sc ON sc.id = m.workspace_id WHERE m.user_id = tock_uid()"
+    " UNION ALL SELECT 1, '', json_build_object('id', 'u:' || sc.id,"
+    " 'head', sc.last_seq) FROM scopes sc WHERE sc.id = tock_uid()) a),"
+    " '[]'))::text END";
+
+/* 426 with the versions this server speaks. */
+static void
+answer_version(struct resp *rs, const char *code, const char *what)
+{
+	struct strbuf *b = &rs->body;
+
+	strbuf_reset(b);
+	strbuf_addstr(b, "{\"error\":{\"code\":");
+	strbuf_add_json_str(b, code);
+	strbuf_addf(b, ",\"message\":\"this server speaks %s 1 only\"},"
+	    "\"min\":1,\"max\":1}", what);
+	rs->status = 426;
+}
+
+/* "v" and "schema" of a body: 0, or -1 answered 400/426. */
+static int
+check_versions(struct resp *rs, const cJSON *root)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "v");
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, "schema");
+
+	if (!cJSON_IsNumber(v) || !cJSON_IsNumber(s)) {
+		resp_field_error(rs, cJSON_IsNumber(v) ? "schema" : "v",
+		    "'%s' is required (a number)", cJSON_IsNumber(v) ?
+		    "schema" : "v");
+		return -1;
+	}
+	if (v->valuedouble != 1) {
+		answer_version(rs, "proto_unsupported", "protocol");
+		return -1;
+	}
+	if (s->valuedouble != 1) {
+		answer_version(rs, "schema_unsupported", "schema");
+		return -1;
+	}
+	return 0;
+}
+
+/* A wire scope id into the request array: "<ws uuid>" or "u:<uuid>".  0,
+ * or -1 when it is neither. */
+static int
+add_scope(struct strbuf *arr, const char *user_id, const char *wire,
+    long long cursor)
+{
+	const char *uuid = strncmp(wire, "u:", 2) == 0 ? wire + 2 : wire;
+	bool own = uuid != wire && strcmp(uuid, user_id) == 0;
+
+	if (!uuid_valid(uuid))
+		return -1;
+	if (arr->len > 1)
+		strbuf_addch(arr, ',');
+	strbuf_addstr(arr, "{\"w\":");
+	strbuf_add_json_str(arr, wire);
+	/* Someone else's user scope: ask for a scope that never matches,
+	 * so the answer is access_revoked like any unreadable one. */
+	strbuf_addstr(arr, ",\"s\":");
+	strbuf_add_json_str(arr, uuid != wire && !own ?
+	    "00000000-0000-0000-0000-000000000000" : uuid);
+	strbuf_addf(arr, ",\"c\":%lld,\"u\":%s}", cursor, own ? "true" :
+	    "false");
+	return 0;
+}
+
+/* A non-negative integer query parameter: 0 (def when absent), or -1
+ * answered 400. */
+static int
+query_int(const struct req *rq, struct resp *rs, const char *key,
+    long long def, long long max, long long *out)
+{
+	const char *v = req_query_get(rq, key);
+	char *end;
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	*out = strtoll(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || *out < 0 || (max > 0 && *out > max)) {
+		if (max > 0)
+			resp_field_error(rs, key, "'%s' must be an integer "
+			    "from 0 to %lld", key, max);
+		else
+			resp_field_error(rs, key, "'%s' must be a "
+			    "non-negative integer", key);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+run_pull(struct req *rq, struct resp *rs, struct pg *pg, const char *arr,
+    long long limit, const char *device, bool one)
+{
+	struct tock_err err = TOCK_ERR_INIT;
+	struct pg_res *res = NULL;
+	char lim[24];
+	const char *p[4], *v;
+	int rc;
+
+	snprintf(lim, sizeof lim, "%lld", limit);
+	p[0] = arr;
+	p[1] = lim;
+	p[2] = device;
+	p[3] = one ? "true" : "false";
+	if ((rc = pg_tx_query(pg, rq->user_id, &res, &err, pull_sql, 4, p)) !=
+	    0) {
+		api_db_error(rq, rs, rc, &err);
+		return;
+	}
+	if ((v = pg_value(res, 0, 0)) == NULL)
+		resp_internal(rs, rq, "pull: no answer");
+	else
+		resp_json(rs, 200, v, strlen(v));
+	pg_res_free(res);
+}
+
+/* GET ?scope=S&since=N&limit=L */
+static void
+pull_get(struct req *rq, struct resp *rs, struct pg *pg)
+{
+	struct strbuf arr = STRBUF_INIT;
+	const char *scope = req_query_get(rq, "scope");
+	const char *v = req_query_get(rq, "v");
+	long long since, limit;
+
+	if (v != NULL && strcmp(v, "1") != 0) {
+		answer_version(rs, "proto_unsupported", "protocol");
+		return;
+	}
+	if (scope == NULL) {
+		resp_field_error(rs, "scope", "'scope' is required");
+		return;
+	}
+	if (query_int(rq, rs, "since", 0, 0, &since) != 0 ||
+	    query_int(rq, rs, "limit", PULL_LIMIT_MAX, PULL_LIMIT_MAX,
+	    &limit) != 0)
+		return;
+	if (limit == 0)
+		limit = PULL_LIMIT_MAX;
+	strbuf_addch(&arr, '[');
+	if (add_scope(&arr, rq->user_id, scope, since) != 0) {
+		strbuf_release(&arr);
+		resp_field_error(rs, "scope", "'scope' must be a workspace id "
+		    "or u:<user id>");
+		return;
+	}
+	strbuf_addch(&arr, ']');
+	run_pull(rq, rs, pg, arr.buf, limit, NULL, true);
+	strbuf_release(&arr);
+}
+
+/* POST {"v":1,"schema":1,"device_id":…,"scopes":[{id,cursor}…],"limit":L} */
+static void
+pull_post(struct req *rq, struct resp *rs, struct pg *pg)
+{
+	struct strbuf arr = STRBUF_INIT;
+	const cJSON *scopes, *dev, *lim, *s, *id, *cur;
+	cJSON *root;
+	long long limit = PULL_LIMIT_MAX;
+	const char *device = NULL;
+	int n = 0;
+
+	/* rjson_parse has checked the text and its depth already. */
+	root = cJSON_ParseWithLength(rq->body.buf, rq->body.len);
+	if (root == NULL) {
+		resp_error(rs, 400, "invalid_json", "the body is not JSON");
+		return;
+	}
+	if (check_versions(rs, root) != 0)
+		goto out;
+	dev = cJSON_GetObjectItemCaseSensitive(root, "device_id");
+	if (dev != NULL && !cJSON_IsNull(dev)) {
+		if (!cJSON_IsString(dev) || !uuid_valid(dev->valuestring)) {
+			resp_field_error(rs, "device_id",
+			    "'device_id' must be a UUID");
+			goto out;
+		}
+		device = dev->valuestring;
+	}
+	lim = cJSON_GetObjectItemCaseSensitive(root, "limit");
+	if (lim != NULL && !cJSON_IsNull(lim)) {
+		if (!cJSON_IsNumber(lim) || lim->valuedouble < 1 ||
+		    lim->valuedouble > PULL_LIMIT_MAX ||
+		    lim->valuedouble != (double)(long long)lim->valuedouble) {
+			resp_field_error(rs, "limit", "'limit' must be an "
+			    "integer from 1 to %d", PULL_LIMIT_MAX);
+			goto out;
+		}
+		limit = (long long)lim->valuedouble;
+	}
+	scopes = cJSON_GetObjectItemCaseSensitive(root, "scopes");
+	if (!cJSON_IsArray(scopes)) {
+		resp_field_error(rs, "scopes", "'scopes' must be an array");
+		goto out;
+	}
+	strbuf_addch(&arr, '[');
+	cJSON_ArrayForEach(s, scopes) {
+		id = cJSON_GetObjectItemCaseSensitive(s, "id");
+		cur = cJSON_GetObjectItemCaseSensitive(s, "cursor");
+		if (++n > PULL_SCOPES_MAX) {
+			resp_field_error(rs, "scopes", "at most %d 'scopes'",
+			    PULL_SCOPES_MAX);
+			goto out;
+		}
+		if (!cJSON_IsString(id) || !cJSON_IsNumber(cur) ||
+		    cur->valuedouble < 0 ||
+		    cur->valuedouble != (double)(long long)cur->valuedouble ||
+		    add_scope(&arr, rq->user_id, id->valuestring,
+		    (long long)cur->valuedouble) != 0) {
+			resp_field_error(rs, "scopes", "each of 'scopes' must "
+			    "be {\"id\": a workspace id or u:<user id>, "
+			    "\"cursor\": an integer >= 0}");
+			goto out;
+		}
+	}
+	strbuf_addch(&arr, ']');
+	run_pull(rq, rs, pg, arr.buf, limit, device, false);
+out:
+	strbuf_release(&arr);
+	cJSON_Delete(root);
+}
 
 void
 api_sync_pull(struct req *rq, struct resp *rs, struct pg *pg)
 {
-	api_not_implemented(rq, rs, pg);
+	if (rq->method == HTTP_POST)
+		pull_post(rq, rs, pg);
+	else
+		pull_get(rq, rs, pg);
+}
+
+/*
+ * The fields of a snapshot row and their clocks: a field without a clock
+ * gets the row's earliest one (the creating HLC), or zeros.
+ */
+#define SNAP_FHLC(f, h) \
+	"(SELECT coalesce(jsonb_object_agg(k, coalesce(" h "->k, to_jsonb(" \
+	"coalesce((SELECT min(x.v) FROM jsonb_each_text(" h ") x(k, v))," \
+	" '0000000000000000-0000000000000000')))), '{}') FROM" \
+	" jsonb_object_keys(" f ") k)"
+#define SNAP_AFTER(t, col) \
+	" AND ($2::int < " t " OR ($2::int = " t " AND " col " > $3::uuid))"
+
+/*
+ * One page: $1 workspace, $2 table of the last row sent (-1 at the
+ * start), $3 its id, $4 limit.  Answers the rows (a JSON array), the last
+ * row's table and id, the row count, the caller's role and the head.
+ */
+static const char snap_sql[] =
+    "SELECT coalesce(json_agg(r.j ORDER BY r.t, r.id), '[]'),"
+    " (array_agg(r.t ORDER BY r.t DESC, r.id DESC))[1],"
+    " (array_agg(r.id ORDER BY r.t DESC, r.id DESC))[1], count(*),"
+    " tock_role($1::uuid), (SELECT last_seq FROM scopes WHERE id = $1::uuid)"
+    " FROM (SELECT * FROM ("
+    "(SELECT 0 AS t, w.id, json_build_object('e', 'workspace', 'eid', w.id,"
+    "  'fields', x.f, 'fhlc', " SNAP_FHLC("x.f", "w.fhlc") ") AS j"
+    " FROM workspaces w CROSS JOIN LATERAL (SELECT jsonb_build_object("
+    " 'name', w.name, 'personal', w.personal, 'created_by', w.created_by,"
+    " 'deleted', false) AS f) x WHERE w.id = $1::uuid" SNAP_AFTER("0", "w.id")
+    ")"
+    " UNION ALL (SELECT 1, m.user_id, json_build_object('e', 'membership',"
+    "  'eid', m.user_id, 'fields', x.f, 'fhlc', " SNAP_FHLC("x.f", "m.fhlc")
+    ") FROM memberships m JOIN users u ON u.id = m.user_id"
+    " CROSS JOIN LATERAL (SELECT jsonb_build_object('user_id', m.user_id,"
+    " 'role', m.role, 'name', u.name, 'email', u.email, 'deleted', false)"
+    " AS f) x WHERE m.workspace_id = $1::uuid" SNAP_AFTER("1", "m.user_id")
+    " ORDER BY m.user_id LIMIT $4::int)"
+    " UNION ALL (SELECT 2, t.id, json_build_object('e', 'task', 'eid', t.id,"
+    "  'fields', x.f, 'fhlc', " SNAP_FHLC("x.f", "t.fhlc") ")"
+    " FROM tasks t CROSS JOIN LATERAL (SELECT jsonb_build_object("
+    " 'workspace_id', t.workspace_id, 'title', t.title, 'description',"
+    " t.description, 'status', t.status, 'assignee_id', t.assignee_id,"
+    " 'created_by', t.created_by, 'created_at', tock_ms(t.created_at),"
+    " 'updated_at', tock_ms(t.updated_at), 'due_date', t.due_date,"
+    " 'deleted', false) || coalesce((SELECT jsonb_object_agg('metadata.'"
+    " || mk.k, mk.v) FROM jsonb_each(t.metadata) mk(k, v)), '{}') AS f) x"
+    " WHERE t.workspace_id = $1::uuid AND NOT t.deleted"
+    SNAP_AFTER("2", "t.id") " ORDER BY t.id LIMIT $4::int)"
+    " UNION ALL (SELECT 3, e.id, json_build_object('e', 'time_entry', 'eid',"
+    "  e.id, 'fields', x.f, 'fhlc', " SNAP_FHLC("x.f", "e.fhlc") ")"
+    " FROM time_entries e CROSS JOIN LATERAL (SELECT jsonb_build_object("
+    " 'workspace_id', e.workspace_id, 'user_id', e.user_id, 'task_id',"
+    " e.task_id, 'origin', e.origin, 'start_time', tock_ms(e.start_time),"
+    " 'end_time', tock_ms(e.end_time), 'end_src', e.end_src, 'notes',"
+    " e.notes, 'deleted', false) AS f) x"
+    " WHERE e.workspace_id = $1::uuid AND NOT e.deleted"
+    SNAP_AFTER("3", "e.id") " ORDER BY e.id LIMIT $4::int)"
+    " UNION ALL (SELECT 4, c.id, json_build_object('e', 'comment', 'eid',"
+    "  c.id, 'fields', x.f, 'fhlc', " SNAP_FHLC("x.f", "c.fhlc") ")"
+    " FROM comments c CROSS JOIN LATERAL (SELECT jsonb_build_object("
+    " 'workspace_id', c.workspace_id, 'task_id', c.task_id, 'author_id',"
+    " c.author_id, 'body', c.body, 'created_at', tock_ms(c.created_at),"
+    " 'deleted', false) AS f) x"
+    " WHERE c.workspace_id = $1::uuid AND NOT c.deleted"
+    SNAP_AFTER("4", "c.id") " ORDER BY c.id LIMIT $4::int)"
+    ") u ORDER BY t, id LIMIT $4::int) r";
+
+/* The token: base64url of {"s":seq,"t":table,"k":"id"}. */
+static void
+token_make(char *out, size_t outsize, long long seq, int t, const char *id)
+{
+	char json[128];
+	int n;
+
+	n = snprintf(json, sizeof json, "{\"s\":%lld,\"t\":%d,\"k\":\"%s\"}",
+	    seq, t, id);
+	if (b64url_encode(out, outsize, json, (size_t)n) == 0)
+		out[0] = '\0';
+}
+
+static int
+token_read(const char *tok, long long *seq, int *t, char id[UUID_STRLEN + 1])
+{
+	unsigned char buf[160];
+	size_t n;
+	int used = 0;
+
+	if (strlen(tok) > 200 || b64url_decode(buf, sizeof buf - 1, &n, tok,
+	    strlen(tok)) != 0)
+		return -1;
+	buf[n] = '\0';
+	if (sscanf((char *)buf, "{\"s\":%lld,\"t\":%d,\"k\":\"%36[0-9a-f-]\"}%n",
+	    seq, t, id, &used) != 3 || used != (int)n || *seq < 0 || *t < 0 ||
+	    *t > 4 || !uuid_valid(id))
+		return -1;
+	return 0;
+}
+
+static void
+snapshot_user(struct req *rq, struct resp *rs, struct pg *pg,
+    const char *wire)
+{
+	struct tock_err err = TOCK_ERR_INIT;
+	struct pg_res *res = NULL;
+	const char *p[1] = { rq->user_id }, *v;
+	int rc;
+
+	if ((rc = pg_tx_query(pg, rq->user_id, &res, &err,
+	    "SELECT last_seq FROM scopes WHERE id = $1::uuid", 1, p)) != 0) {
+		api_db_error(rq, rs, rc, &err);
+		return;
+	}
+	v = pg_value(res, 0, 0);
+	strbuf_reset(&rs->body);
+	strbuf_addstr(&rs->body, "{\"v\":1,\"scope\":");
+	strbuf_add_json_str(&rs->body, wire);
+	strbuf_addf(&rs->body, ",\"rows\":[],\"snapshot_seq\":%s,"
+	    "\"token\":\"\",\"done\":true}", v != NULL ? v : "0");
+	rs->status = 200;
+	pg_res_free(res);
 }
 
 void
 api_sync_snapshot(struct req *rq, struct resp *rs, struct pg *pg)
 {
-	api_not_implemented(rq, rs, pg);
+	struct tock_err err = TOCK_ERR_INIT;
+	struct pg_res *res = NULL;
+	const char *scope = req_query_get(rq, "scope");
+	const char *tok = req_query_get(rq, "token");
+	const char *p[4], *rows, *lt, *lid, *cnt;
+	char last[UUID_STRLEN + 1] = "", lim[24], ts[8], token[256];
+	long long limit, seq = -1;
+	int t = -1, rc;
+	bool done;
+
+	if (scope == NULL) {
+		resp_field_error(rs, "scope", "'scope' is required");
+		return;
+	}
+	if (strncmp(scope, "u:", 2) == 0) {
+		if (strcmp(scope + 2, rq->user_id) != 0) {
+			resp_error(rs, 404, "not_found", "no such scope");
+			return;
+		}
+		snapshot_user(rq, rs, pg, scope);
+		return;
+	}
+	if (!uuid_valid(scope)) {
+		resp_field_error(rs, "scope", "'scope' must be a workspace id "
+		    "or u:<user id>");
+		return;
+	}
+	if (query_int(rq, rs, "limit", SNAP_LIMIT_DEF, SNAP_LIMIT_MAX,
+	    &limit) != 0)
+		return;
+	if (limit == 0)
+		limit = SNAP_LIMIT_DEF;
+	if (tok != NULL && *tok != '\0' && token_read(tok, &seq, &t, last) !=
+	    0) {
+		resp_field_error(rs, "token", "'token' is not a token this "
+		    "server gave");
+		return;
+	}
+	snprintf(ts, sizeof ts, "%d", t);
+	snprintf(lim, sizeof lim, "%lld", limit);
+	p[0] = scope;
+	p[1] = ts;
+	p[2] = last[0] != '\0' ? last : NULL;
+	p[3] = lim;
+	if ((rc = pg_tx_query(pg, rq->user_id, &res, &err, snap_sql, 4, p)) !=
+	    0) {
+		api_db_error(rq, rs, rc, &err);
+		return;
+	}
+	if (pg_value(res, 0, 4) == NULL) {
+		pg_res_free(res);
+		resp_error(rs, 404, "not_found", "no such workspace");
+		return;
+	}
+	rows = pg_value(res, 0, 0);
+	lt = pg_value(res, 0, 1);
+	lid = pg_value(res, 0, 2);
+	cnt = pg_value(res, 0, 3);
+	if (seq < 0)
+		seq = strtoll(pg_value(res, 0, 5), NULL, 10);
+	done = strtoll(cnt, NULL, 10) < limit;
+	token[0] = '\0';
+	if (!done && lt != NULL && lid != NULL)
+		token_make(token, sizeof token, seq, atoi(lt), lid);
+	strbuf_reset(&rs->body);
+	strbuf_addstr(&rs->body, "{\"v\":1,\"scope\":");
+	strbuf_add_json_str(&rs->body, scope);
+	strbuf_addstr(&rs->body, ",\"rows\":");
+	strbuf_addstr(&rs->body, rows);
+	strbuf_addf(&rs->body, ",\"snapshot_seq\":%lld,\"token\":\"%s\","
+	    "\"done\":%s}", seq, token, done ? "true" : "false");
+	rs->status = 200;
+	pg_res_free(res);
 }
