@@ -18,6 +18,8 @@ Commands (one line each on the UNIX control socket, answer one line):
   mode drop         close every open connection and reset new ones at once
   mode stall        accept, but forward nothing in either direction; data
                     waits in the kernel buffers and flows again on "pass"
+  mode hold         forward requests but hold every response: the server
+                    commits, the client never hears (until "pass")
   cut P [MAX]       from now on each new connection is, with probability
                     P, cut (both sides closed) after a random number of
                     bytes in [0, MAX] (default 4096) in a random direction:
@@ -49,9 +51,11 @@ class Proxy:
         self.cut_p = 0.0
         self.cut_max = 4096
         self.rng = random.Random(seed)
-        # Set while data may flow; cleared by "stall".
-        self.flowing = asyncio.Event()
-        self.flowing.set()
+        # Set while data may flow that way; "stall" clears both, "hold"
+        # only the server-to-client one.
+        self.flowing = {"up": asyncio.Event(), "down": asyncio.Event()}
+        for ev in self.flowing.values():
+            ev.set()
         self.live = {}
         self.stop = asyncio.Event()
         self.stats = {"accepted": 0, "refused": 0, "cut": 0,
@@ -116,8 +120,9 @@ class Proxy:
     async def pump(self, reader, writer, direction, budget, conn):
         key = "bytes_" + direction
         try:
+            flowing = self.flowing[direction]
             while True:
-                await self.flowing.wait()
+                await flowing.wait()
                 data = await reader.read(65536)
                 if not data:
                     # Half-close: pass the EOF on, keep the other way open.
@@ -127,7 +132,7 @@ class Proxy:
                         return
                     await asyncio.Event().wait()
                 # A stall that began while we were reading holds the data.
-                await self.flowing.wait()
+                await flowing.wait()
                 if self.mode == "drop":
                     return
                 if budget is not None and budget[0] == direction:
@@ -152,12 +157,14 @@ class Proxy:
             return "error empty command"
         cmd = words[0]
         if cmd == "mode" and len(words) == 2 and \
-                words[1] in ("pass", "drop", "stall"):
+                words[1] in ("pass", "drop", "stall", "hold"):
             self.mode = words[1]
-            if self.mode == "stall":
-                self.flowing.clear()
-            else:
-                self.flowing.set()
+            for d, ev in self.flowing.items():
+                if self.mode == "stall" or (self.mode == "hold" and
+                                            d == "down"):
+                    ev.clear()
+                else:
+                    ev.set()
             if self.mode == "drop":
                 for conn in list(self.live.values()):
                     self.close_conn(conn, hard=True)
