@@ -456,3 +456,34 @@ $(diff "$TMP/dump.pg" "$TMP/dump.r" | head -n 20)"
 expect_outbox_empty() {
 	expect_rsql "$1" "SELECT count(*) FROM outbox" 0 "outbox empty"
 }
+
+# wait_online NAME [SECS]: the daemon says it is online (connected).
+wait_online() {
+	COUNT=$((COUNT + 1))
+	_dl=$(ms_deadline "${2:-20}")
+	while :; do
+		ctl "$1" '{"cmd":"status"}' 5 2>/dev/null |
+		    grep -q '"online" *: *true' && return 0
+		ms_before "$_dl" || break
+		sleep 0.05
+	done
+	fail "$1: daemon not online after ${2:-20} s: $(ctl "$1" '{"cmd":"status"}' 5 2>&1)"
+	return 1
+}
+
+# latency_rsql NAME QUERY EXPECTED: after a change made just before
+# $T_START (ms_now), poll until the query gives EXPECTED (10 s deadline)
+# and print the milliseconds it took (or "timeout").
+latency_rsql() {
+	_dl=$(ms_deadline 10)
+	while :; do
+		if [ "$(rsql "$1" "$2" 2>/dev/null)" = "$3" ]; then
+			echo $(($(ms_now) - T_START))
+			return 0
+		fi
+		ms_before "$_dl" || break
+		sleep 0.005
+	done
+	echo timeout
+	return 1
+}

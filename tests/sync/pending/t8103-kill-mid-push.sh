@@ -1,0 +1,108 @@
+#!/bin/sh
+# t8103-kill-mid-push.sh - SIGKILL the pusher in the middle of 5,000 ops
+# and start again: every op is applied exactly once and the outbox ends
+# empty.  The 5,000 ops come from one `tock import timewarrior` (50 tasks,
+# 4,950 entries).  To kill *between* batches every time, the proxy holds
+# the server's answers: the first batch commits, its answer never arrives,
+# and the applied_ops count sits strictly between 0 and 5,000 when the kill
+# lands.  Once with the daemon (tock-syncd -d), once with `tock sync`.
+. "$TOCK_SYNC_LIB"
+standard_setup
+proxy_start
+replica a
+login_replica a alice@example.com
+replica_sync a
+expect_outbox_empty a
+ALICE=$(uid_r a)
+W=$(ws_r a)
+DEV=$(rsql a "SELECT v FROM sync_meta WHERE k = 'device_id'")
+expect_sql "SELECT count(*) FROM devices WHERE id = '$DEV' AND user_id = '$ALICE'" 1 \
+    "the replica's device is alice's"
+
+# gen_timew FILE BASE_DAY: 4,950 one-minute intervals over 50 tags.
+gen_timew() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys, datetime
+out, day = sys.argv[1], int(sys.argv[2])
+base = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc) + \
+    datetime.timedelta(days=day)
+recs = []
+for i in range(4950):
+    s = base + datetime.timedelta(minutes=2 * i)
+    e = s + datetime.timedelta(minutes=1)
+    recs.append({"id": i + 1, "start": s.strftime("%Y%m%dT%H%M%SZ"),
+                 "end": e.strftime("%Y%m%dT%H%M%SZ"),
+                 "tags": ["Batch %d task %02d" % (day, i % 50)]})
+json.dump(recs, open(out, "w"))
+PY
+}
+
+# applied: how many ops of this device the server has recorded.
+applied() {
+	sql "SELECT count(*) FROM applied_ops WHERE device_id = '$DEV'"
+}
+
+# round KILLER DAY: import 5,000 ops, push until the first batch committed,
+# kill, push again, check.
+round() {
+	gen_timew "$TMP/tw$2.json" "$2"
+	ok_as a tock import timewarrior "$TMP/tw$2.json"
+	expect_rsql a "SELECT count(*) FROM outbox" 5000 "5,000 ops waiting"
+	before_ops=$(applied)
+	before_seq=$(rsql a "SELECT max(seq) - 5000 FROM outbox")
+	proxy_mode hold
+	if [ "$1" = daemon ]; then
+		syncd_start a
+	else
+		( _as_env a; exec setsid "$TOCK" sync ) >"$TMP/sync.out" 2>&1 &
+		SYNC_PID=$!
+	fi
+	# Wait for a committed batch, then kill while its answer is held.
+	COUNT=$((COUNT + 1))
+	dl=$(ms_deadline 30)
+	n=$(applied)
+	while [ "$n" -le "$before_ops" ] && ms_before "$dl"; do
+		sleep 0.02
+		n=$(applied)
+	done
+	if [ "$1" = daemon ]; then
+		syncd_kill a
+	else
+		kill -KILL -- "-$SYNC_PID" 2>/dev/null
+		wait "$SYNC_PID" 2>/dev/null
+	fi
+	n=$(applied)
+	got=$((n - before_ops))
+	[ "$got" -ge 1 ] && [ "$got" -le 4999 ] ||
+		fail "$1: $got of 5,000 ops applied at the kill, expected 1..4999"
+	proxy_mode pass
+	# Start again: the daemon, or two plain rounds.
+	if [ "$1" = daemon ]; then
+		syncd_start a
+		wait_rsql a "SELECT count(*) FROM outbox" 0 60
+		syncd_stop a
+	else
+		replica_sync a
+		replica_sync a
+	fi
+	expect_outbox_empty a
+	expect_sql "SELECT count(*) FROM applied_ops WHERE device_id = '$DEV'
+	    AND client_seq > $before_seq" 5000 "$1: all 5,000 ops applied"
+	expect_sql "SELECT count(*) = count(DISTINCT op_id) FROM sync_log
+	    WHERE device_id = '$DEV' AND op_id IS NOT NULL" t \
+	    "$1: no op logged twice"
+	expect_sql "SELECT count(*) FROM tasks WHERE workspace_id = '$W'
+	    AND title LIKE 'Batch $2 task %'" 50 "$1: 50 tasks, once each"
+	expect_sql "SELECT count(*) FROM time_entries e JOIN tasks t ON t.id = e.task_id
+	    WHERE t.title LIKE 'Batch $2 task %'" 4950 "$1: 4,950 entries, once each"
+	expect_sql "SELECT count(*) FROM (SELECT start_time FROM time_entries
+	    WHERE user_id = '$ALICE' GROUP BY start_time HAVING count(*) > 1) d" 0 \
+	    "$1: no duplicate entries"
+	expect_rsql a "SELECT count(*) FROM time_entries e JOIN tasks t ON t.id = e.task_id
+	    WHERE t.title LIKE 'Batch $2 task %'" 4950 "$1: the replica has 4,950 entries"
+	expect_same a "$W"
+}
+
+round daemon 1
+round once 2
+finish

@@ -1,0 +1,152 @@
+#!/bin/sh
+# t8104-faults.sh - sync through failures: the server killed in the middle
+# of a push and restarted, PostgreSQL restarted while daemons sync, the
+# network dropped and stalled (tests/helpers/tcpproxy.py) during a sync.
+# After each, nothing is lost (every task made on either device is on the
+# server), nothing is duplicated (each title once, each op logged once),
+# and both replicas hold exactly the server's rows.
+. "$TOCK_SYNC_LIB"
+standard_setup
+proxy_start
+replica a
+replica b
+login_replica a alice@example.com
+login_replica b alice@example.com
+ALICE=$(uid_r a)
+W=$(ws_r a)
+sync_all a b
+NADD=0
+
+# adds NAME PREFIX N: N tasks "PREFIX i" on replica NAME (offline writes).
+adds() {
+	_i=1
+	while [ "$_i" -le "$3" ]; do
+		as "$1" tock add "$2 $_i" >/dev/null 2>"$TMP/add.err" ||
+			fail "$1: tock add '$2 $_i': $(cat "$TMP/add.err")"
+		_i=$((_i + 1))
+	done
+	NADD=$((NADD + $3))
+}
+
+# expect_titles PREFIX N: the server has tasks "PREFIX 1".."PREFIX N",
+# each exactly once.
+expect_titles() {
+	expect_sql "SELECT count(*) || '|' || count(DISTINCT title) FROM tasks
+	    WHERE workspace_id = '$W' AND title LIKE '$1 %'" "$2|$2" \
+	    "tasks '$1 *' on the server exactly once"
+}
+
+converged() {
+	for r in a b; do
+		expect_outbox_empty $r
+		expect_same $r "$W"
+	done
+	expect_sql "SELECT count(*) = count(DISTINCT op_id) FROM sync_log
+	    WHERE op_id IS NOT NULL" t "no op logged twice"
+}
+
+# --- 1. the server dies in the middle of a push ------------------------
+python3 - "$TMP/tw.json" <<'PY'
+import json, sys
+recs = [{"id": i + 1, "start": "20260301T%02d%02d00Z" % (i // 60 % 24, i % 60),
+         "end": "20260301T%02d%02d30Z" % (i // 60 % 24, i % 60),
+         "tags": ["Crash task %d" % (i % 20 + 1)]} for i in range(1480)]
+json.dump(recs, open(sys.argv[1], "w"))
+PY
+ok_as a tock import timewarrior "$TMP/tw.json"
+expect_rsql a "SELECT count(*) FROM outbox" 1500 "1,500 ops waiting"
+DEV_A=$(rsql a "SELECT v FROM sync_meta WHERE k = 'device_id'")
+n0=$(sql "SELECT count(*) FROM applied_ops WHERE device_id = '$DEV_A'")
+proxy_mode hold
+( _as_env a; exec setsid "$TOCK" sync ) >"$TMP/sync.out" 2>&1 &
+SYNC_PID=$!
+wait_pg "SELECT count(*) > $n0 FROM applied_ops WHERE device_id = '$DEV_A'" t 30
+server_kill
+proxy_mode pass
+# The sync sees its connection die; it must give up by itself.
+COUNT=$((COUNT + 1))
+dl=$(ms_deadline 60)
+while kill -0 "$SYNC_PID" 2>/dev/null && ms_before "$dl"; do
+	sleep 0.05
+done
+if kill -0 "$SYNC_PID" 2>/dev/null; then
+	fail "tock sync still running 60 s after the server died"
+	kill -KILL -- "-$SYNC_PID" 2>/dev/null
+fi
+wait "$SYNC_PID"
+RC=$?
+COUNT=$((COUNT + 1))
+[ "$RC" = 6 ] || fail "tock sync with the server gone: exit $RC, expected 6 ($(cat "$TMP/sync.out"))"
+server_restart
+sync_all a b
+expect_titles "Crash task" 20
+expect_sql "SELECT count(*) FROM time_entries WHERE user_id = '$ALICE'" 1480 \
+    "1,480 entries, once each"
+converged
+
+# --- 2. PostgreSQL restarts while both daemons sync ---------------------
+syncd_start a
+syncd_start b
+adds a "Before restart" 5
+wait_rsql b "SELECT count(*) FROM tasks WHERE title LIKE 'Before restart %'" 5 30
+pg_pause
+adds a "During outage A" 5
+adds b "During outage B" 5
+pg_resume
+# The daemons retry by themselves; `tock sync --wait` must also work now.
+ok_as a tock sync --wait
+wait_rsql a "SELECT count(*) FROM outbox" 0 60
+wait_rsql b "SELECT count(*) FROM outbox" 0 60
+wait_same a "$W" "" 60
+wait_same b "$W" "" 60
+expect_titles "Before restart" 5
+expect_titles "During outage A" 5
+expect_titles "During outage B" 5
+
+# --- 3. the network drops during a sync ---------------------------------
+proxy_mode drop
+adds a "Dropped A" 5
+adds b "Dropped B" 5
+run_as a tock sync
+COUNT=$((COUNT + 1))
+[ "$RC" = 6 ] || fail "tock sync with the network down: exit $RC, expected 6 ($ERR)"
+expect_rsql a "SELECT count(*) FROM outbox WHERE fields LIKE '%Dropped A%'" 5 \
+    "unsent ops stay in the outbox"
+proxy_mode pass
+ok_as b tock sync --wait
+wait_rsql a "SELECT count(*) FROM outbox" 0 60
+wait_rsql b "SELECT count(*) FROM outbox" 0 60
+wait_same a "$W" "" 60
+wait_same b "$W" "" 60
+expect_titles "Dropped A" 5
+expect_titles "Dropped B" 5
+
+# --- 4. the network stalls, then breaks, then comes back -----------------
+proxy_mode stall
+adds a "Stalled A" 5
+adds b "Stalled B" 5
+# Both daemons are now stuck on requests that get no answer.
+proxy_mode drop
+proxy_mode pass
+ok_as a tock sync --wait
+wait_rsql a "SELECT count(*) FROM outbox" 0 60
+wait_rsql b "SELECT count(*) FROM outbox" 0 60
+wait_same a "$W" "" 60
+wait_same b "$W" "" 60
+proxy_mode stall
+adds a "Stall only" 3
+# A stall that simply ends: the held requests complete.
+proxy_mode pass
+wait_rsql a "SELECT count(*) FROM outbox" 0 60
+wait_same b "$W" "" 60
+expect_titles "Stalled A" 5
+expect_titles "Stalled B" 5
+expect_titles "Stall only" 3
+
+syncd_stop a
+syncd_stop b
+sync_all a b
+expect_sql "SELECT count(*) FROM tasks WHERE workspace_id = '$W'
+    AND title NOT LIKE 'Crash task %'" "$NADD" "every added task on the server once"
+converged
+finish
