@@ -16,6 +16,7 @@
 #include "reqjson.h"
 #include "timeparse.h"
 #include "uuid.h"
+#include "ws.h"
 
 #define ANY ROUTE_AUTH
 #define BODY (ROUTE_AUTH | ROUTE_JSON)
@@ -69,7 +70,7 @@ const struct route api_routes[] = {
 	{ HTTP_GET, "/api/v1/sync/pull", ANY, api_sync_pull, { NULL, NULL } },
 	{ HTTP_GET, "/api/v1/sync/snapshot", ANY, api_sync_snapshot,
 	    { NULL, NULL } },
-	{ HTTP_GET, "/api/v1/ws", ANY | ROUTE_LOCAL, api_not_implemented,
+	{ HTTP_GET, "/api/v1/ws", ANY | ROUTE_LOCAL, ws_plain_get,
 	    { NULL, NULL } },
 	{ HTTP_GET, "/healthz", 0, api_healthz, { NULL, NULL } },
 	/* /metrics is answered by proto_api.c itself (it owns the counters). */

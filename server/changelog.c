@@ -163,6 +163,9 @@ cl_flush(struct changelog *cl, struct tock_err *err)
 		    "UPDATE scopes SET last_seq = $2, updated_at = now()"
 		    " WHERE id = $1", 2, s->id, last)) != 0)
 			return rc;
+		/* Poke subscribers once this transaction commits (pg.c
+		 * fires it after COMMIT, or drops it on ROLLBACK). */
+		pg_defer_notify(cl->pg, s->id, s->last_seq + s->next);
 	}
 	return 0;
 }
@@ -175,12 +178,4 @@ cl_release(struct changelog *cl)
 	for (i = 0; i < cl->nchanges; i++)
 		free(cl->change[i].fields);
 	cl->nchanges = 0;
-}
-
-/* Placeholder until fanout.c: pokes and NOTIFY land with the WebSocket. */
-void
-cl_notify(const char *scope_id, int64_t head)
-{
-	(void)scope_id;
-	(void)head;
 }

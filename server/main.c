@@ -6,10 +6,12 @@
  * serve sets up, in order: the configuration, the JWT key, a check of the
  * database (schema version, and a role that row-level security applies
  * to), the lws context on one port (TLS 1.3 when a certificate is given),
- * then the database worker pool.  SIGTERM and SIGINT only set a flag; the
+ * then the database worker pool and the fan-out thread (fanout.c:
+ * WebSocket pokes, NOTIFY/LISTEN between instances).  SIGTERM and SIGINT only set a flag; the
  * protocol's timer sees it, stops accepting, lets in-flight requests
  * finish, and ends the loop, and serve exits 0.
  */
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 #include "auth.h"
 #include "changelog.h"
 #include "err.h"
+#include "fanout.h"
 #include "listcache.h"
 #include "log.h"
 #include "metrics.h"
@@ -59,6 +62,28 @@ static void
 wake_loop(void *arg)
 {
 	lws_cancel_service(arg);
+}
+
+/* WebSocket liveness: a ping after 30 s without traffic, hang up when
+ * nothing came back for 70 s (longer than any HTTP job may take, as
+ * the policy covers every connection of the vhost). */
+static const lws_retry_bo_t ws_retry = {
+	.secs_since_valid_ping = 30,
+	.secs_since_valid_hangup = 70,
+};
+
+/* lws sizes its connection table from the descriptor limit: raise the
+ * soft limit to the hard one, so thousands of idle WebSockets fit. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_warnx("cannot raise the open file limit");
 }
 
 static int
@@ -146,6 +171,9 @@ cmd_serve(struct server *srv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
+	raise_nofile();
+	/* Every commit with change-log rows pokes subscribers (fanout.c). */
+	pg_set_commit_hook(cl_notify);
 	lws_set_log_level(LLL_ERR | LLL_WARN | (cfg->verbose > 1 ?
 	    LLL_NOTICE : 0), lws_emit);
 	memset(&info, 0, sizeof info);
@@ -163,6 +191,7 @@ cmd_serve(struct server *srv)
 	info.keepalive_timeout = 5;
 	/* HTTP/1.1 only: no h2 by ALPN. */
 	info.alpn = "http/1.1";
+	info.retry_and_idle_policy = &ws_retry;
 	if (cfg->tls_cert != NULL) {
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		info.ssl_cert_filepath = cfg->tls_cert;
@@ -184,6 +213,10 @@ cmd_serve(struct server *srv)
 	pc.wake = wake_loop;
 	pc.wake_arg = srv->ctx;
 	srv->pool = pool_new(&pc);
+	if (fanout_start(srv->ctx, cfg->database_url, &err) != 0) {
+		log_warnx("%s", err.msg);
+		goto out;
+	}
 	log_info("listening on %s%s:%d", cfg->tls_cert != NULL ? "https://" :
 	    "http://", cfg->listen_host != NULL ? cfg->listen_host : "*",
 	    cfg->listen_port);
@@ -194,6 +227,8 @@ cmd_serve(struct server *srv)
 	rc = srv->done ? 0 : 1;
 	log_info("stopped");
 out:
+	/* The fan-out thread wakes the loop: stop it before the loop goes. */
+	fanout_stop();
 	if (srv->ctx != NULL)
 		lws_context_destroy(srv->ctx);
 	pool_free(srv->pool);

@@ -59,13 +59,26 @@ struct pg_stmt {
 	char *sql;
 };
 
+/* After-commit hints queued on a connection (pg_defer_notify). */
+#define PG_MAX_PENDING 16
+
+struct pg_pending {
+	char scope[40];
+	int64_t head;
+};
+
 struct pg {
 	PGconn *conn;
 	char sqlstate[6];
 	char constraint[64];
 	int nstmt;
 	struct pg_stmt stmt[PG_MAX_PREPARED];
+	int npend;
+	struct pg_pending pend[PG_MAX_PENDING];
 };
+
+/* Set once before any worker starts, read-only afterwards. */
+static void (*commit_hook)(const char *scope, int64_t head);
 
 struct pg_res {
 	PGresult *res;
@@ -223,6 +236,26 @@ result_error(struct pg *pg, PGresult *res, struct tock_err *err)
 	return rc;
 }
 
+/* A transaction ended: hand its hints on if it committed, else forget
+ * them. */
+static void
+after_tx(struct pg *pg, bool committed)
+{
+	int i;
+
+	if (committed && commit_hook != NULL)
+		for (i = 0; i < pg->npend; i++)
+			commit_hook(pg->pend[i].scope, pg->pend[i].head);
+	pg->npend = 0;
+}
+
+static bool
+ends_tx(const char *sql, bool *commit)
+{
+	*commit = strcmp(sql, "COMMIT") == 0;
+	return *commit || strcmp(sql, "ROLLBACK") == 0;
+}
+
 int
 pg_exec(struct pg *pg, struct pg_res **out, const char *sql, int n,
     const char *const *params, struct tock_err *err)
@@ -230,6 +263,7 @@ pg_exec(struct pg *pg, struct pg_res **out, const char *sql, int n,
 	PGresult *res;
 	ExecStatusType st;
 	char name[16];
+	bool commit;
 	int rc;
 
 	pg->sqlstate[0] = '\0';
@@ -249,10 +283,15 @@ pg_exec(struct pg *pg, struct pg_res **out, const char *sql, int n,
 			(*out)->res = res;
 		} else
 			PQclear(res);
+		if (pg->npend > 0 && ends_tx(sql, &commit))
+			after_tx(pg, commit);
 		return 0;
 	}
 	rc = result_error(pg, res, err);
 	PQclear(res);
+	/* A failed COMMIT rolled back. */
+	if (pg->npend > 0 && ends_tx(sql, &commit))
+		after_tx(pg, false);
 	return rc;
 }
 
@@ -415,6 +454,7 @@ synced:
 		(*out)->res = keep;
 	} else
 		PQclear(keep);
+	after_tx(pg, true);
 	return 0;
 }
 
@@ -436,6 +476,8 @@ pg_rollback(struct pg *pg)
 int
 pg_recycle(struct pg *pg)
 {
+	/* Whatever a handler left queued belongs to no commit any more. */
+	pg->npend = 0;
 	if (PQstatus(pg->conn) != CONNECTION_OK)
 		return -1;
 	switch (PQtransactionStatus(pg->conn)) {
@@ -559,8 +601,67 @@ synced:
 				*failed = -1;
 				break;
 			}
+	if (pg->npend > 0)
+		for (i = 0; i < n; i++) {
+			bool commit;
+
+			if (ends_tx(calls[i].sql, &commit))
+				after_tx(pg, commit && calls[i].rc == 0);
+		}
 out:
 	free(names);
 	free(named);
 	return rc;
+}
+
+void
+pg_set_commit_hook(void (*fn)(const char *scope, int64_t head))
+{
+	commit_hook = fn;
+}
+
+void
+pg_defer_notify(struct pg *pg, const char *scope, int64_t head)
+{
+	int i;
+
+	for (i = 0; i < pg->npend; i++)
+		if (strcmp(pg->pend[i].scope, scope) == 0) {
+			if (head > pg->pend[i].head)
+				pg->pend[i].head = head;
+			return;
+		}
+	if (pg->npend == PG_MAX_PENDING) {
+		/* Too many scopes in one transaction: fire what is queued
+		 * early rather than lose it (a hint only; the catch-up poll
+		 * covers a premature one). */
+		after_tx(pg, true);
+	}
+	snprintf(pg->pend[pg->npend].scope, sizeof pg->pend[0].scope, "%s",
+	    scope);
+	pg->pend[pg->npend].head = head;
+	pg->npend++;
+}
+
+int
+pg_socket(const struct pg *pg)
+{
+	return PQsocket(pg->conn);
+}
+
+int
+pg_notifies(struct pg *pg, void (*fn)(void *arg, const char *channel,
+    const char *payload), void *arg, struct tock_err *err)
+{
+	PGnotify *nt;
+
+	if (PQconsumeInput(pg->conn) != 1 || PQstatus(pg->conn) !=
+	    CONNECTION_OK)
+		return set_pg_err(err, TOCK_EIO, "database",
+		    PQerrorMessage(pg->conn));
+	while ((nt = PQnotifies(pg->conn)) != NULL) {
+		fn(arg, nt->relname, nt->extra);
+		PQfreemem(nt);
+	}
+	return 0;
 }

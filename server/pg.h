@@ -104,4 +104,22 @@ int pg_recycle(struct pg *pg);
 const char *pg_sqlstate(const struct pg *pg);
 const char *pg_constraint(const struct pg *pg);
 
+/*
+ * After-commit hints (fan-out of WebSocket pokes and NOTIFY): queue
+ * (scope, head) on the connection inside a write transaction; when that
+ * transaction commits -- pg_commit, a "COMMIT" statement of pg_exec or
+ * pg_pipeline, or pg_tx_query -- each is handed to the hook, after the
+ * COMMIT returned; a ROLLBACK, a failed COMMIT or pg_recycle drops them.
+ * The hook is set once at start-up, before any worker runs.
+ */
+void pg_set_commit_hook(void (*fn)(const char *scope, int64_t head));
+void pg_defer_notify(struct pg *pg, const char *scope, int64_t head);
+
+/* LISTEN support: the connection's socket (to poll), and every
+ * notification that has arrived, each handed to fn.  TOCK_EIO when the
+ * connection is gone. */
+int pg_socket(const struct pg *pg);
+int pg_notifies(struct pg *pg, void (*fn)(void *arg, const char *channel,
+    const char *payload), void *arg, struct tock_err *err);
+
 #endif

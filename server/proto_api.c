@@ -15,6 +15,7 @@
  *                                 connection by its id and ask for
  *                                 WRITEABLE (it may have closed: then the
  *                                 answer is dropped);
+ *   LWS_CALLBACK_HTTP_CONFIRM_UPGRADE  a WebSocket upgrade: ws.c decides;
  *   LWS_CALLBACK_HTTP_WRITEABLE   the headers, then the body in chunks,
  *                                 one lws_write per callback; then the
  *                                 access log line and the metrics.
@@ -38,6 +39,7 @@
 
 #include "api.h"
 #include "err.h"
+#include "fanout.h"
 #include "jwt.h"
 #include "log.h"
 #include "metrics.h"
@@ -47,6 +49,7 @@
 #include "reqjson.h"
 #include "route.h"
 #include "timeparse.h"
+#include "ws.h"
 
 #define CHUNK 16384
 #define TICK_US (100 * LWS_US_PER_MS)
@@ -210,11 +213,19 @@ answer_metrics(struct server *srv, struct resp *rs)
 	g.pool_in_use = ps.busy;
 	g.pool_connections = ps.conns;
 	g.pool_queued = ps.queued;
-	g.ws_connections = 0;		/* WebSocket: the sync issue */
+	g.ws_connections = ws_connections();
 	g.sync_ops_applied = 0;
 	g.inflight = srv->inflight;
 	strbuf_reset(&rs->body);
 	metrics_render(srv->metrics, &rs->body, &g);
+	strbuf_addf(&rs->body,
+	    "# HELP tock_ws_pokes_sent_total Poke frames sent.\n"
+	    "# TYPE tock_ws_pokes_sent_total counter\n"
+	    "tock_ws_pokes_sent_total %lld\n"
+	    "# HELP tock_sync_notifies_sent_total NOTIFY tock_sync sent.\n"
+	    "# TYPE tock_sync_notifies_sent_total counter\n"
+	    "tock_sync_notifies_sent_total %lld\n",
+	    ws_pokes_sent(), fanout_notifies_sent());
 	rs->status = 200;
 }
 
@@ -587,6 +598,8 @@ drain_done(struct vhd_api *vhd)
 	struct job *job;
 
 	while ((job = pool_take_done(vhd->srv->pool)) != NULL) {
+		if (ws_take_job(job))
+			continue;	/* a WebSocket hello (ws.c) */
 		TAILQ_FOREACH(pss, &vhd->waiting, link)
 			if (pss->conn_id == job->conn_id)
 				break;
@@ -781,6 +794,11 @@ callback_tock_api(struct lws *wsi, enum lws_callback_reasons reason,
 		if (vhd == NULL || pss == NULL)
 			return -1;
 		return http_begin(vhd, pss, wsi);
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		/* Only /api/v1/ws upgrades, with a valid token (ws.c). */
+		if (vhd != NULL && vhd->srv->draining)
+			return -1;
+		return ws_confirm_upgrade(wsi, in);
 	case LWS_CALLBACK_HTTP_BODY:
 		if (vhd == NULL || pss == NULL)
 			return -1;
