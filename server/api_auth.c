@@ -84,7 +84,8 @@ body_password(const struct req *rq, struct resp *rs, const char **pw,
  * answer them; also the browser cookie. */
 static void
 answer_tokens(const struct req *rq, struct resp *rs, const char *uid,
-    const char *refresh, const char *user_json)
+    const char *refresh, const char *user_json, const char *dev,
+    const char *dws)
 {
 	struct strbuf jwt = STRBUF_INIT;
 	char jti[UUID_STRLEN + 1];
@@ -101,6 +102,14 @@ answer_tokens(const struct req *rq, struct resp *rs, const char *uid,
 	strbuf_add_json_str(&rs->body, refresh);
 	strbuf_addstr(&rs->body, ",\"user\":");
 	strbuf_addstr(&rs->body, user_json);
+	/* The replica adopts both (PROTOCOL.md "Login"). */
+	strbuf_addstr(&rs->body, ",\"device_id\":");
+	strbuf_add_json_str(&rs->body, dev);
+	strbuf_addstr(&rs->body, ",\"default_workspace_id\":");
+	if (dws != NULL)
+		strbuf_add_json_str(&rs->body, dws);
+	else
+		strbuf_addstr(&rs->body, "null");
 	strbuf_addch(&rs->body, '}');
 	rs->status = 200;
 	free(rs->set_cookie);
@@ -288,6 +297,7 @@ api_login(struct req *rq, struct resp *rs, struct pg *pg)
 	struct pg_res *res = NULL;
 	const char *email, *pw, *devname = NULL;
 	char uid[UUID_STRLEN + 1], dev[UUID_STRLEN + 1], node[17];
+	char dws[UUID_STRLEN + 1] = "";
 	char token[AUTH_TOKEN_LEN + 1], *user_json = NULL;
 	unsigned char raw[8];
 	bool ok, in_tx = false;
@@ -307,7 +317,8 @@ api_login(struct req *rq, struct resp *rs, struct pg *pg)
 		goto out;
 	}
 	if ((rc = pg_query(pg, &res, &err, "SELECT id, password_hash,"
-	    " tock_user_json(u) FROM users u WHERE email = $1", 1, email)) != 0)
+	    " tock_user_json(u), default_workspace_id FROM users u"
+	    " WHERE email = $1", 1, email)) != 0)
 		goto dberr;
 	/* An unknown email costs a bcrypt too: no timing oracle. */
 	ok = auth_check_password(pw, pg_nrows(res) == 1 ?
@@ -319,6 +330,8 @@ api_login(struct req *rq, struct resp *rs, struct pg *pg)
 	}
 	snprintf(uid, sizeof uid, "%s", pg_value(res, 0, 0));
 	user_json = strdup(pg_value(res, 0, 2));
+	if (pg_value(res, 0, 3) != NULL)
+		snprintf(dws, sizeof dws, "%s", pg_value(res, 0, 3));
 	pg_res_free(res);
 	res = NULL;
 	if (user_json == NULL) {
@@ -341,7 +354,8 @@ api_login(struct req *rq, struct resp *rs, struct pg *pg)
 	    (rc = pg_commit(pg, &err)) != 0)
 		goto dberr;
 	in_tx = false;
-	answer_tokens(rq, rs, uid, token, user_json);
+	answer_tokens(rq, rs, uid, token, user_json, dev,
+	    dws[0] != '\0' ? dws : NULL);
 	goto out;
 dberr:
 	api_db_error(rq, rs, rc, &err);
@@ -382,6 +396,7 @@ api_refresh(struct req *rq, struct resp *rs, struct pg *pg)
 	const char *presented;
 	char hash[AUTH_TOKEN_HASH_LEN + 1], family[UUID_STRLEN + 1];
 	char uid[UUID_STRLEN + 1], token[AUTH_TOKEN_LEN + 1];
+	char dws[UUID_STRLEN + 1] = "";
 	char *user_json = NULL;
 	bool in_tx = false;
 	int rc;
@@ -403,7 +418,7 @@ api_refresh(struct req *rq, struct resp *rs, struct pg *pg)
 	in_tx = true;
 	if ((rc = pg_query(pg, &res, &err, "SELECT r.family_id, r.user_id,"
 	    " r.rotated_at IS NOT NULL, r.revoked_at IS NOT NULL,"
-	    " r.expires_at <= now(), tock_user_json(u)"
+	    " r.expires_at <= now(), tock_user_json(u), u.default_workspace_id"
 	    " FROM refresh_tokens r JOIN users u ON u.id = r.user_id"
 	    " WHERE r.token_hash = $1::bytea FOR UPDATE OF r", 1, hash)) != 0)
 		goto dberr;
@@ -443,6 +458,8 @@ api_refresh(struct req *rq, struct resp *rs, struct pg *pg)
 		    "this refresh token has expired; log in again");
 		goto out;
 	}
+	if (pg_value(res, 0, 6) != NULL)
+		snprintf(dws, sizeof dws, "%s", pg_value(res, 0, 6));
 	if ((user_json = strdup(pg_value(res, 0, 5))) == NULL) {
 		resp_internal(rs, rq, "out of memory");
 		goto out;
@@ -460,7 +477,8 @@ api_refresh(struct req *rq, struct resp *rs, struct pg *pg)
 	    (rc = pg_commit(pg, &err)) != 0)
 		goto dberr;
 	in_tx = false;
-	answer_tokens(rq, rs, uid, token, user_json);
+	answer_tokens(rq, rs, uid, token, user_json, family,
+	    dws[0] != '\0' ? dws : NULL);
 	goto out;
 dberr:
 	api_db_error(rq, rs, rc, &err);
