@@ -295,6 +295,8 @@ worker_main(void *arg)
 		while ((f = frames) != NULL) {
 			frames = f->next;
 			need = false;
+			log_debug("frame: %.*s", f->len > 200 ? 200 : (int)f->len,
+			    f->json);
 			if (rc == 0 && sync_ws_frame(d->db, f->json, f->len,
 			    &need, &st, &err) != 0) {
 				log_warnx("frame: %s", err.msg);
@@ -523,8 +525,14 @@ daemon_run(const struct daemon_opts *o)
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	if ((curl_up = http_global_init(&err) == 0) == false ||
-	    link_start(&d.link, d.s, d.db_path, &lh, &err) != 0) {
+	if ((curl_up = http_global_init(&err) == 0) == false) {
+		log_warnx("%s", err.msg);
+		goto out;
+	}
+	/* A token before the link's first upgrade; offline is fine here. */
+	if (session_ensure(d.s, &err) != 0)
+		log_warnx("%s", err.msg);
+	if (link_start(&d.link, d.s, d.db_path, &lh, &err) != 0) {
 		log_warnx("%s", err.msg);
 		goto out;
 	}

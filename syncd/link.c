@@ -197,7 +197,8 @@ callback_tock_sync(struct lws *wsi, enum lws_callback_reasons reason,
 		log_info("link: cannot connect: %s",
 		    in != NULL ? (const char *)in : "(no reason)");
 		/* Refused upgrade: maybe the access token lapsed. */
-		if (in != NULL && strstr(in, "101") != NULL &&
+		if (in != NULL && (strstr(in, "101") != NULL ||
+		    strstr(in, "unauthorized") != NULL) &&
 		    l->h.unauthorized != NULL)
 			l->h.unauthorized(l->h.arg);
 		l->wsi = NULL;
