@@ -74,7 +74,7 @@ scope_add(struct run *r, const char *id)
 		return s;
 	s = &r->sc[r->nsc++];
 	memset(s, 0, sizeof *s);
-	snprintf(s->id, sizeof s->id, "%s", id);
+	snprintf(s->id, sizeof s->id, "%.36s", id);
 	return s;
 }
 
