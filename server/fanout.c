@@ -71,6 +71,7 @@ static struct {
 static void
 list_add(struct fo_list *l, const char *scope, int64_t head, bool dedup)
 {
+	size_t len;
 	int i;
 
 	if (dedup)
@@ -86,7 +87,9 @@ list_add(struct fo_list *l, const char *scope, int64_t head, bool dedup)
 		l->cap = l->cap == 0 ? 64 : l->cap * 2;
 		l->v = xrealloc(l->v, (size_t)l->cap * sizeof *l->v);
 	}
-	snprintf(l->v[l->n].scope, sizeof l->v[0].scope, "%s", scope);
+	len = strnlen(scope, sizeof l->v[0].scope - 1);
+	memcpy(l->v[l->n].scope, scope, len);
+	l->v[l->n].scope[len] = '\0';
 	l->v[l->n].head = head;
 	l->n++;
 }
