@@ -583,8 +583,8 @@ db_rollback(struct db *db)
 }
 
 /* The next HLC, read and written in the caller's write transaction. */
-static int
-hlc_next(struct db *db, char out[HLC_STRLEN + 1], struct tock_err *err)
+int
+dbi_hlc_next(struct db *db, char out[HLC_STRLEN + 1], struct tock_err *err)
 {
 	sqlite3_stmt *st;
 	struct hlc h;
@@ -937,8 +937,8 @@ insert_row(struct db *db, const struct entityspec *es, const char *id,
  * gives it back, and a task that (re)opens takes the smallest free one.
  * Local only, never synced: every replica numbers its own open tasks.
  */
-static int
-task_renumber(struct db *db, const char *id, struct tock_err *err)
+int
+dbi_task_renumber(struct db *db, const char *id, struct tock_err *err)
 {
 	sqlite3_stmt *st = dbi_stmt(db, "UPDATE tasks SET num = CASE "
 	    "WHEN deleted = 0 AND status IN ('todo','in_progress') THEN "
@@ -970,7 +970,7 @@ db_change(struct db *db, const char *entity, const char *entity_id,
 		TOCK_BUG("db_change outside a transaction");
 	for (i = 0; i < fs->n; i++)
 		(void)col_spec(es, fs->f[i].name);
-	if ((rc = hlc_next(db, hlc, err)) != 0)
+	if ((rc = dbi_hlc_next(db, hlc, err)) != 0)
 		return rc;
 
 	if (create) {
@@ -989,7 +989,7 @@ db_change(struct db *db, const char *entity, const char *entity_id,
 	    (rc = update_row(db, es, entity_id, kind, fs, hlc, err)) != 0)
 		goto out;
 	if (strcmp(entity, "task") == 0 &&
-	    (rc = task_renumber(db, entity_id, err)) != 0)
+	    (rc = dbi_task_renumber(db, entity_id, err)) != 0)
 		goto out;
 
 	fields_json(&json, fs);

@@ -136,6 +136,13 @@ static const char *const db_migrations[] = {
 	 * on start_time walks all the older history. */
 	"CREATE INDEX entries_by_user_end ON time_entries(user_id, end_time);"
 	"CREATE INDEX entries_by_end ON time_entries(end_time);",
+
+	/* 4: sync.  A conflict learnt from a push result and again from the
+	 * scope's log is one conflict: the index finds it, server_id is the
+	 * log row's id.  The outbox by scope, for revocation. */
+	"ALTER TABLE conflicts ADD COLUMN server_id TEXT;"
+	"CREATE INDEX conflicts_by_entity ON conflicts(entity_id, field);"
+	"CREATE INDEX outbox_by_scope ON outbox(scope);",
 };
 
 #endif
