@@ -105,9 +105,13 @@ api_entries_create(struct req *rq, struct resp *rs, struct pg *pg)
 	nscopes = 0;
 	scopes[nscopes++] = ws;
 	if (timer) {
-		/* Serialize this user's timer changes, then find what runs. */
+		/* Serialize this user's timer changes (before any scope:
+		 * user, then scopes ascending, as a push), then find what
+		 * runs.  NO KEY UPDATE, the lock a push takes: FOR UPDATE
+		 * would also block the KEY SHARE of an FK check from a
+		 * writer that holds a scope this start waits for. */
 		if ((rc = pg_query(pg, NULL, &err, "SELECT 1 FROM users"
-		    " WHERE id = $1 FOR UPDATE", 1, rq->user_id)) != 0 ||
+		    " WHERE id = $1 FOR NO KEY UPDATE", 1, rq->user_id)) != 0 ||
 		    (rc = pg_query(pg, &run, &err, "SELECT id, workspace_id,"
 		    " tock_ms(start_time), (SELECT max(value) FROM"
 		    " jsonb_each_text(fhlc)) FROM time_entries WHERE user_id ="
