@@ -558,7 +558,7 @@ apply_row(struct apply *a, const struct sj_row *r, struct tock_err *err)
 	bool exists, entry, any = false, win[16] = { false };
 	const struct sj_field *val[16] = { NULL };
 	struct sj_field fend = { .type = SJ_INT }, fsrc = { .type = SJ_TEXT,
-	    .text = "auto" };
+	    .text = "auto" }, fws = { .type = SJ_TEXT };
 	int64_t seq = r->seq > a->seq_floor ? r->seq : a->seq_floor, end;
 	int64_t cur_start = 0, cur_end = -1, cur_del = 0;
 	char cur_user[UUID_STRLEN + 1] = "";
@@ -645,7 +645,18 @@ apply_row(struct apply *a, const struct sj_row *r, struct tock_err *err)
 		}
 	}
 	if (s == &specs[SP_TASK] || entry || s == &specs[SP_COMMENT]) {
-		const struct sj_field *ws = val[0];
+		const struct sj_field *ws;
+
+		/* A row first seen here belongs to the scope's workspace even
+		 * when its log row does not say so (a REST create names only
+		 * what the client sent). */
+		if (!exists && !win[0] && a->scope[0] != '\0' &&
+		    strncmp(a->scope, "u:", 2) != 0) {
+			fws.text = a->scope;
+			win[0] = true;
+			val[0] = &fws;
+		}
+		ws = val[0];
 
 		if (ws != NULL && ws->type == SJ_TEXT &&
 		    (rc = ensure_parent(a, "workspaces", ws->text, err)) != 0)
