@@ -204,11 +204,17 @@ sys.exit(0 if line else 1)
 EOF
 }
 
+# syncd_spawn NAME: tock-syncd -d for replica NAME in the background, not
+# waiting for anything (for tests whose network is held on purpose).
+syncd_spawn() {
+	( _as_env "$1"; exec "$TOCK_SYNCD" -d ) >>"$TMP/r/$1/syncd.log" 2>&1 &
+	eval "SYNCD_PID_$1=$!"
+}
+
 # syncd_start NAME: tock-syncd -d for replica NAME, in the background;
 # returns once its control socket answers "status" (20 s deadline).
 syncd_start() {
-	( _as_env "$1"; exec "$TOCK_SYNCD" -d ) >>"$TMP/r/$1/syncd.log" 2>&1 &
-	eval "SYNCD_PID_$1=$!"
+	syncd_spawn "$1"
 	_dl=$(ms_deadline 20)
 	while ms_before "$_dl"; do
 		eval "_p=\$SYNCD_PID_$1"
