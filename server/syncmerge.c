@@ -28,6 +28,7 @@
 #include "server.h"
 #include "syncmerge.h"
 #include "timeparse.h"
+#include "xmalloc.h"
 
 #define CLOCK_AHEAD_MS 60000
 
@@ -41,6 +42,16 @@ struct scope {
 	bool locked;
 };
 
+/* An open-addressing set of uuid strings, each with a uuid value. */
+struct idmap {
+	unsigned cap;		/* a power of two, or 0 */
+	unsigned n;
+	struct idm_e {
+		char id[UUID_STRLEN + 1];
+		char val[UUID_STRLEN + 1];
+	} *e;
+};
+
 struct run {
 	struct push_ctx *c;
 	struct tock_err err;
@@ -50,7 +61,19 @@ struct run {
 	struct strbuf conf;	/* JSON array of conflicts rows */
 	int nlog, nconf;
 	int64_t now;
+	/* Prefetched at the start: task id -> workspace (tasks of the
+	 * batch and those its entries name, plus those it creates), and
+	 * the ids that exist already; seen = eids of earlier ops. */
+	struct idmap tasks, exist, seen;
+	/* Creates not written yet (JSON arrays), inserted in bulk before
+	 * anything reads those tables again, or with the final statements. */
+	struct strbuf pt, pe;
+	int npt, npe;
 };
+
+static int flush_pending(struct run *r);
+static void pend_task(struct run *r, const char *id, const char *ws,
+    const char *patch, const char *ph, int64_t seq);
 
 /* ---- small helpers ------------------------------------------------- */
 
@@ -76,6 +99,58 @@ scope_add(struct run *r, const char *id)
 	memset(s, 0, sizeof *s);
 	snprintf(s->id, sizeof s->id, "%.36s", id);
 	return s;
+}
+
+static unsigned
+idm_hash(const char *id)
+{
+	unsigned h = 2166136261u;
+
+	for (; *id != '\0'; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return h;
+}
+
+static int
+idm_init(struct idmap *m, int n)
+{
+	m->cap = 16;
+	m->n = 0;
+	while (m->cap < (unsigned)n * 2 + 16)
+		m->cap *= 2;
+	m->e = calloc(m->cap, sizeof *m->e);
+	return m->e != NULL ? 0 : -1;
+}
+
+static struct idm_e *
+idm_slot(const struct idmap *m, const char *id)
+{
+	unsigned i = idm_hash(id) & (m->cap - 1);
+
+	while (m->e[i].id[0] != '\0' && strcmp(m->e[i].id, id) != 0)
+		i = (i + 1) & (m->cap - 1);
+	return &m->e[i];
+}
+
+/* The value stored for id, or NULL. */
+static const char *
+idm_get(const struct idmap *m, const char *id)
+{
+	const struct idm_e *e = idm_slot(m, id);
+
+	return e->id[0] != '\0' ? e->val : NULL;
+}
+
+/* Sized at init for every id a push can add; full is a bug. */
+static void
+idm_put(struct idmap *m, const char *id, const char *val)
+{
+	struct idm_e *e = idm_slot(m, id);
+
+	if (e->id[0] == '\0' && ++m->n >= m->cap)
+		TOCK_BUG("idmap full (%u)", m->cap);
+	snprintf(e->id, sizeof e->id, "%.36s", id);
+	snprintf(e->val, sizeof e->val, "%.36s", val != NULL ? val : "");
 }
 
 static int64_t
@@ -185,7 +260,8 @@ is_text_field(int e, const char *f)
 {
 	return (e == CL_TASK && (strcmp(f, "title") == 0 ||
 	    strcmp(f, "description") == 0)) ||
-	    (e == CL_TIME_ENTRY && strcmp(f, "notes") == 0);
+	    (e == CL_TIME_ENTRY && strcmp(f, "notes") == 0) ||
+	    (e == CL_COMMENT && strcmp(f, "body") == 0);
 }
 
 static bool
@@ -401,9 +477,31 @@ task_field_known(const char *f)
 	return false;
 }
 
-/* -1 on an unexpected database error. */
+/* Add "key": value (JSON text, or str as a JSON string) to the object
+ * being built in patch, and "key": hlc to ph. */
+static void
+kv_add(struct strbuf *patch, struct strbuf *ph, const char *key,
+    const char *json, const char *str, const char *hlc)
+{
+	bool first = patch->len == 1;
+
+	strbuf_addstr(patch, first ? "" : ",");
+	strbuf_add_json_str(patch, key);
+	strbuf_addch(patch, ':');
+	if (json != NULL)
+		strbuf_addstr(patch, json);
+	else
+		strbuf_add_json_str(patch, str);
+	strbuf_addstr(ph, first ? "" : ",");
+	strbuf_add_json_str(ph, key);
+	strbuf_addch(ph, ':');
+	strbuf_add_json_str(ph, hlc);
+}
+
+/* -1 on an unexpected database error.  fresh: the row is known not to
+ * exist (prefetch, and no earlier op of the batch names it). */
 static int
-do_task(struct run *r, struct push_op *op, struct scope *s)
+do_task(struct run *r, struct push_op *op, struct scope *s, bool fresh)
 {
 	struct pg *pg = r->c->pg;
 	struct pg_res *res = NULL, *w = NULL;
@@ -417,11 +515,16 @@ do_task(struct run *r, struct push_op *op, struct scope *s)
 	int64_t seq;
 	bool exists, full;
 
-	if (pg_query(pg, &res, &r->err, "SELECT workspace_id, created_by,"
-	    " assignee_id, " TASK_FIELDS "::text, fhlc::text FROM tasks"
-	    " WHERE id = $1", 1, op->eid) != 0)
-		return -1;
-	exists = pg_nrows(res) == 1;
+	if (fresh)
+		exists = false;
+	else {
+		if (flush_pending(r) != 0 || pg_query(pg, &res, &r->err,
+		    "SELECT workspace_id, created_by, assignee_id, "
+		    TASK_FIELDS "::text, fhlc::text FROM tasks WHERE id = $1",
+		    1, op->eid) != 0)
+			return -1;
+		exists = pg_nrows(res) == 1;
+	}
 	if (op->kind == OP_DELETE || op->kind == OP_RESTORE) {
 		fvs_free(&in);
 		in.n = 1;
@@ -464,55 +567,43 @@ do_task(struct run *r, struct push_op *op, struct scope *s)
 		}
 		/* Every field, defaults included, so a replica can build
 		 * the row from this one log row. */
-		strbuf_addstr(&patch, "{\"workspace_id\":");
-		strbuf_add_json_str(&patch, s->id);
-		strbuf_addstr(&patch, ",\"created_by\":");
-		strbuf_add_json_str(&patch, r->c->user_id);
-		strbuf_addf(&patch, ",\"created_at\":%lld",
-		    (long long)r->now);
+		strbuf_addch(&patch, '{');
+		strbuf_addch(&ph, '{');
+		kv_add(&patch, &ph, "workspace_id", NULL, s->id, op->hlc);
+		kv_add(&patch, &ph, "created_by", NULL, r->c->user_id,
+		    op->hlc);
+		snprintf(seqs, sizeof seqs, "%lld", (long long)r->now);
+		kv_add(&patch, &ph, "created_at", seqs, NULL, op->hlc);
 		if (sget(op->fields, "description") == NULL)
-			strbuf_addstr(&patch, ",\"description\":\"\"");
+			kv_add(&patch, &ph, "description", "\"\"", NULL,
+			    op->hlc);
 		if (sget(op->fields, "status") == NULL)
-			strbuf_addstr(&patch, ",\"status\":\"todo\"");
+			kv_add(&patch, &ph, "status", "\"todo\"", NULL, op->hlc);
 		if (rjson_get_str(op->fields, "assignee_id", &rf, NULL) ==
 		    RJ_ABSENT)
-			strbuf_addstr(&patch, ",\"assignee_id\":null");
+			kv_add(&patch, &ph, "assignee_id", "null", NULL,
+			    op->hlc);
 		if (rjson_get_str(op->fields, "due_date", &rf, NULL) ==
 		    RJ_ABSENT)
-			strbuf_addstr(&patch, ",\"due_date\":null");
+			kv_add(&patch, &ph, "due_date", "null", NULL, op->hlc);
 		{
 			bool b;
 
 			if (rjson_get_bool(op->fields, "deleted", &b, NULL) !=
 			    RJ_VALUE)
-				strbuf_addstr(&patch, ",\"deleted\":false");
+				kv_add(&patch, &ph, "deleted", "false", NULL,
+				    op->hlc);
 		}
-		for (i = 0; i < in.n; i++) {
-			if (!task_field_known(in.f[i].name))
-				continue;
-			strbuf_addch(&patch, ',');
-			strbuf_add_json_str(&patch, in.f[i].name);
-			strbuf_addf(&patch, ":%s", in.f[i].val);
-		}
+		for (i = 0; i < in.n; i++)
+			if (task_field_known(in.f[i].name))
+				kv_add(&patch, &ph, in.f[i].name, in.f[i].val,
+				    NULL, op->hlc);
 		strbuf_addch(&patch, '}');
+		strbuf_addch(&ph, '}');
 		seq = seq_next(s);
-		snprintf(seqs, sizeof seqs, "%lld", (long long)seq);
-		if (pg_query(pg, &w, &r->err, "INSERT INTO tasks (id,"
-		    " workspace_id, title, description, status, assignee_id,"
-		    " due_date, metadata, created_by, deleted, deleted_at, fhlc,"
-		    " last_seq) SELECT $1, $2, d->>'title', d->>'description',"
-		    " d->>'status', (d->>'assignee_id')::uuid,"
-		    " (d->>'due_date')::date, coalesce((SELECT"
-		    " jsonb_object_agg(substr(key, 10), value) FROM jsonb_each(d)"
-		    " WHERE key LIKE 'metadata.%' AND value <> 'null'::jsonb),"
-		    " '{}'::jsonb), $3, (d->>'deleted')::boolean, CASE WHEN"
-		    " (d->>'deleted')::boolean THEN now() END, tock_fhlc(d, $4),"
-		    " $5::bigint FROM (SELECT $6::jsonb AS d) AS x"
-		    " RETURNING tock_fhlc($6::jsonb, $4)::text", 6, op->eid,
-		    s->id, r->c->user_id, op->hlc, seqs, patch.buf) != 0)
-			goto dberr;
+		pend_task(r, op->eid, s->id, patch.buf, ph.buf, seq);
 		log_add(r, s, seq, op->id, CL_TASK, op->eid, CL_CREATE,
-		    patch.buf, pg_value(w, 0, 0), op->hlc);
+		    patch.buf, ph.buf, op->hlc);
 		applied(op, seq, &sup, &confs);
 		goto out;
 	}
@@ -751,10 +842,10 @@ num(char *b, size_t n, int64_t v)
 	snprintf(b, n, "%lld", (long long)v);
 }
 
-/* Write t (insert when new) with fhlc patch ph and last_seq seq. */
+/* Update the stored row of t with fhlc patch ph and last_seq seq (-1:
+ * keep).  New entries go through pend_te. */
 static int
-te_write(struct run *r, const struct te *t, bool insert, const char *ph,
-    int64_t seq)
+te_write(struct run *r, const struct te *t, const char *ph, int64_t seq)
 {
 	char st[24], en[24], so[24], au[24], ed[24], sq[24];
 	const char *p[19];
@@ -784,18 +875,6 @@ te_write(struct run *r, const struct te *t, bool insert, const char *ph,
 	p[16] = t->edit_end >= 0 ? t->edit_hlc : NULL;
 	p[17] = ph;
 	p[18] = sq;
-	if (insert)
-		return pg_exec(r->c->pg, NULL, "INSERT INTO time_entries (id,"
-		    " workspace_id, user_id, task_id, origin, start_time,"
-		    " end_time, end_src, notes, deleted, start_hlc, stop_at,"
-		    " stop_hlc, auto_at, auto_hlc, edit_end, edit_hlc, fhlc,"
-		    " last_seq) VALUES ($1, $2, $3, $4, $5,"
-		    " to_timestamp($6::float8 / 1000),"
-		    " to_timestamp($7::float8 / 1000), $8, $9, $10::boolean, $11,"
-		    " to_timestamp($12::float8 / 1000), $13,"
-		    " to_timestamp($14::float8 / 1000), $15,"
-		    " to_timestamp($16::float8 / 1000), $17, $18::jsonb,"
-		    " $19::bigint)", 19, p, &r->err);
 	return pg_exec(r->c->pg, NULL, "UPDATE time_entries SET task_id = $4,"
 	    " start_time = to_timestamp($6::float8 / 1000),"
 	    " end_time = to_timestamp($7::float8 / 1000), end_src = $8,"
@@ -811,6 +890,162 @@ te_write(struct run *r, const struct te *t, bool insert, const char *ph,
 	    " WHERE id = $1 AND ($2::uuid IS NOT NULL OR $3::uuid IS NOT NULL"
 	    "  OR $5::text IS NOT NULL OR $11::text IS NOT NULL)", 19, p,
 	    &r->err);
+}
+
+/* ---- creates written in bulk ---------------------------------------- */
+
+#define PEND_TASKS_SQL \
+	"INSERT INTO tasks (id, workspace_id, title, description, status," \
+	" assignee_id, due_date, metadata, created_by, deleted, deleted_at," \
+	" fhlc, last_seq) SELECT x.id, x.ws, x.d->>'title'," \
+	" x.d->>'description', x.d->>'status', (x.d->>'assignee_id')::uuid," \
+	" (x.d->>'due_date')::date, coalesce((SELECT" \
+	" jsonb_object_agg(substr(key, 10), value) FROM jsonb_each(x.d)" \
+	" WHERE key LIKE 'metadata.%' AND value <> 'null'::jsonb)," \
+	" '{}'::jsonb), $2, (x.d->>'deleted')::boolean, CASE WHEN" \
+	" (x.d->>'deleted')::boolean THEN now() END, x.h, x.seq" \
+	" FROM jsonb_to_recordset($1) AS x(id uuid, ws uuid, d jsonb, h jsonb," \
+	" seq bigint)"
+#define PEND_TE_SQL \
+	"INSERT INTO time_entries (id, workspace_id, user_id, task_id, origin," \
+	" start_time, end_time, end_src, notes, deleted, deleted_at," \
+	" start_hlc, stop_at, stop_hlc, auto_at, auto_hlc, edit_end," \
+	" edit_hlc, fhlc, last_seq) SELECT x.id, x.ws, x.usr, x.task," \
+	" x.origin, to_timestamp(x.st::float8 / 1000)," \
+	" to_timestamp(x.en::float8 / 1000), x.src, x.notes, x.del," \
+	" CASE WHEN x.del THEN now() END, x.sh," \
+	" to_timestamp(x.so::float8 / 1000), x.soh," \
+	" to_timestamp(x.au::float8 / 1000), x.auh," \
+	" to_timestamp(x.ed::float8 / 1000), x.edh, x.h, x.seq" \
+	" FROM jsonb_to_recordset($1) AS x(id uuid, ws uuid, usr uuid," \
+	" task uuid, origin text, st bigint, en bigint, src text, notes text," \
+	" del boolean, sh text, so bigint, soh text, au bigint, auh text," \
+	" ed bigint, edh text, h jsonb, seq bigint)"
+
+static void
+pend_task(struct run *r, const char *id, const char *ws, const char *patch,
+    const char *ph, int64_t seq)
+{
+	struct strbuf *b = &r->pt;
+
+	strbuf_addstr(b, r->npt++ ? ",{\"id\":" : "[{\"id\":");
+	strbuf_add_json_str(b, id);
+	strbuf_addstr(b, ",\"ws\":");
+	strbuf_add_json_str(b, ws);
+	strbuf_addf(b, ",\"d\":%s,\"h\":%s,\"seq\":%lld}", patch, ph,
+	    (long long)seq);
+	idm_put(&r->tasks, id, ws);
+}
+
+static void
+json_ms(struct strbuf *b, const char *key, int64_t v)
+{
+	if (v >= 0)
+		strbuf_addf(b, ",\"%s\":%lld", key, (long long)v);
+}
+
+static void
+json_s(struct strbuf *b, const char *key, const char *v)
+{
+	if (v != NULL && v[0] != '\0') {
+		strbuf_addf(b, ",\"%s\":", key);
+		strbuf_add_json_str(b, v);
+	}
+}
+
+static void
+pend_te(struct run *r, const struct te *t, const char *ph, int64_t seq)
+{
+	struct strbuf *b = &r->pe;
+
+	strbuf_addstr(b, r->npe++ ? ",{\"id\":" : "[{\"id\":");
+	strbuf_add_json_str(b, t->id);
+	json_s(b, "ws", t->ws);
+	json_s(b, "usr", t->user);
+	json_s(b, "task", t->task);
+	strbuf_addf(b, ",\"origin\":\"%s\",\"st\":%lld",
+	    t->manual ? "manual" : "timer", (long long)t->start);
+	json_ms(b, "en", t->end);
+	json_s(b, "src", t->end_src);
+	strbuf_addstr(b, ",\"notes\":");
+	strbuf_add_json_str(b, t->notes != NULL ? t->notes : "");
+	strbuf_addf(b, ",\"del\":%s", t->deleted ? "true" : "false");
+	json_s(b, "sh", t->start_hlc);
+	if (t->stop_at >= 0) {
+		json_ms(b, "so", t->stop_at);
+		json_s(b, "soh", t->stop_hlc);
+	}
+	if (t->auto_at >= 0) {
+		json_ms(b, "au", t->auto_at);
+		json_s(b, "auh", t->auto_hlc);
+	}
+	if (t->edit_end >= 0) {
+		json_ms(b, "ed", t->edit_end);
+		json_s(b, "edh", t->edit_hlc);
+	}
+	strbuf_addf(b, ",\"h\":%s,\"seq\":%lld}", ph, (long long)seq);
+}
+
+/* Append the pending inserts to calls (tasks first: entries name them);
+ * the arrays are closed here, so this is done once per flush. */
+static int
+pend_calls(struct run *r, struct pg_call *calls, const char **pt,
+    const char **pe)
+{
+	int n = 0;
+
+	if (r->npt > 0) {
+		strbuf_addch(&r->pt, ']');
+		pt[0] = r->pt.buf;
+		pt[1] = r->c->user_id;
+		calls[n++] = (struct pg_call){ PEND_TASKS_SQL, 2, pt, 0, NULL,
+		    0 };
+	}
+	if (r->npe > 0) {
+		strbuf_addch(&r->pe, ']');
+		pe[0] = r->pe.buf;
+		calls[n++] = (struct pg_call){ PEND_TE_SQL, 1, pe, 0, NULL, 0 };
+	}
+	return n;
+}
+
+static void
+pend_reset(struct run *r)
+{
+	strbuf_reset(&r->pt);
+	strbuf_reset(&r->pe);
+	r->npt = r->npe = 0;
+}
+
+/* Write the pending creates now: something is about to read them. */
+static int
+flush_pending(struct run *r)
+{
+	struct pg_call calls[2];
+	const char *pt[2], *pe[1];
+	int n, failed, rc = 0;
+
+	n = pend_calls(r, calls, pt, pe);
+	if (n > 0)
+		rc = pg_pipeline(r->c->pg, calls, n, &failed, &r->err);
+	pend_reset(r);
+	return rc != 0 ? -1 : 0;
+}
+
+/* The fhlc of a create: every key of fields stamped with hlc. */
+static void
+fhlc_all(struct strbuf *ph, const char *const *keys, int n, const char *hlc)
+{
+	int i;
+
+	strbuf_addch(ph, '{');
+	for (i = 0; i < n; i++) {
+		strbuf_addstr(ph, i ? "," : "");
+		strbuf_add_json_str(ph, keys[i]);
+		strbuf_addch(ph, ':');
+		strbuf_add_json_str(ph, hlc);
+	}
+	strbuf_addch(ph, '}');
 }
 
 static void
@@ -879,9 +1114,9 @@ timer_effects(struct run *r, struct push_op *op, int64_t ystart)
 			if (seq == 0) {
 				/* The end did not move: keep the lowered
 				 * auto_at only (no log row needed). */
-				if (te_write(r, &x, false, "{}", -1) != 0)
+				if (te_write(r, &x, "{}", -1) != 0)
 					rc = -1;
-			} else if (te_write(r, &x, false, ph.buf, seq) != 0)
+			} else if (te_write(r, &x, ph.buf, seq) != 0)
 				rc = -1;
 			else
 				log_add(r, xs, seq, NULL, CL_TIME_ENTRY, x.id,
@@ -909,7 +1144,7 @@ te_field_known(const char *f)
 }
 
 static int
-do_entry(struct run *r, struct push_op *op, struct scope *s)
+do_entry(struct run *r, struct push_op *op, struct scope *s, bool fresh)
 {
 	struct pg *pg = r->c->pg;
 	struct pg_res *res = NULL;
@@ -926,11 +1161,15 @@ do_entry(struct run *r, struct push_op *op, struct scope *s)
 	char old_src[8];
 
 	memset(&t, 0, sizeof t);
-	if (pg_query(pg, &res, &r->err, "SELECT " TE_COLS ", " TE_FIELDS
-	    "::text, fhlc::text FROM time_entries WHERE id = $1", 1,
-	    op->eid) != 0)
-		return -1;
-	exists = pg_nrows(res) == 1;
+	if (fresh)
+		exists = false;
+	else {
+		if (flush_pending(r) != 0 || pg_query(pg, &res, &r->err,
+		    "SELECT " TE_COLS ", " TE_FIELDS "::text, fhlc::text FROM"
+		    " time_entries WHERE id = $1", 1, op->eid) != 0)
+			return -1;
+		exists = pg_nrows(res) == 1;
+	}
 	if (op->kind == OP_DELETE || op->kind == OP_RESTORE) {
 		in.n = 1;
 		snprintf(in.f[0].name, sizeof in.f[0].name, "deleted");
@@ -1012,15 +1251,11 @@ do_entry(struct run *r, struct push_op *op, struct scope *s)
 			}
 		}
 		if (t.task[0] != '\0') {
-			struct pg_res *tk = NULL;
+			/* The prefetch took every task an entry of the batch
+			 * names, and creates add theirs: no query. */
+			const char *tw = idm_get(&r->tasks, t.task);
 
-			if (pg_query(pg, &tk, &r->err, "SELECT 1 FROM tasks"
-			    " WHERE id = $1 AND workspace_id = $2", 2, t.task,
-			    t.ws) != 0)
-				goto dberr;
-			k = pg_nrows(tk);
-			pg_res_free(tk);
-			if (k != 1) {
+			if (tw == NULL || strcmp(tw, t.ws) != 0) {
 				reject(op, "invalid", NULL, "'task_id' is not a "
 				    "task of the workspace");
 				goto out;
@@ -1030,6 +1265,8 @@ do_entry(struct run *r, struct push_op *op, struct scope *s)
 			/* Newer starts already stored end this one. */
 			struct pg_res *nw = NULL;
 
+			if (flush_pending(r) != 0)
+				goto dberr;
 			if (pg_query(pg, &nw, &r->err, "SELECT"
 			    " tock_ms(start_time), start_hlc FROM time_entries"
 			    " WHERE user_id = $1 AND origin = 'timer' AND"
@@ -1067,17 +1304,13 @@ do_entry(struct run *r, struct push_op *op, struct scope *s)
 		    "false");
 		seq = seq_next(s);
 		{
-			struct pg_res *fh = NULL;
-			const char *fp[2] = { f.buf, op->hlc };
+			static const char *const keys[] = { "workspace_id",
+				"user_id", "task_id", "origin", "start_time",
+				"end_time", "end_src", "notes", "deleted" };
 
-			if (pg_exec(pg, &fh, "SELECT tock_fhlc($1::jsonb, $2)"
-			    "::text", 2, fp, &r->err) != 0)
-				goto dberr;
-			strbuf_addstr(&ph, pg_value(fh, 0, 0));
-			pg_res_free(fh);
+			fhlc_all(&ph, keys, 9, op->hlc);
 		}
-		if (te_write(r, &t, true, ph.buf, seq) != 0)
-			goto dberr;
+		pend_te(r, &t, ph.buf, seq);
 		log_add(r, s, seq, op->id, CL_TIME_ENTRY, t.id, CL_CREATE,
 		    f.buf, ph.buf, op->hlc);
 		applied(op, seq, &sup, &confs);
@@ -1225,13 +1458,13 @@ do_entry(struct run *r, struct push_op *op, struct scope *s)
 	if (nf == 0) {
 		/* Nothing visible moved; a stop or edit that lost is still
 		 * kept in the row's state for later recomputes. */
-		if (te_write(r, &t, false, "{}", -1) != 0)
+		if (te_write(r, &t, "{}", -1) != 0)
 			goto dberr;
 		superseded(op);
 		goto out;
 	}
 	seq = seq_next(s);
-	if (te_write(r, &t, false, ph.buf, seq) != 0)
+	if (te_write(r, &t, ph.buf, seq) != 0)
 		goto dberr;
 	log_add(r, s, seq, op->id, CL_TIME_ENTRY, t.id,
 	    op->kind == OP_DELETE ? CL_DELETE : op->kind == OP_RESTORE ?
@@ -1253,22 +1486,489 @@ out:
 	return rc;
 }
 
-/* ---- the transaction ------------------------------------------------ */
+/* ---- comments ------------------------------------------------------ */
 
-/* "{a,b}" for = ANY($1::uuid[]). */
-static void
-uuid_array(struct strbuf *b, const char *const *ids, int n)
+#define COMMENT_BODY_MAX 10000
+#define COMMENT_FIELDS \
+	"jsonb_build_object('workspace_id', workspace_id, 'task_id', task_id," \
+	" 'author_id', author_id, 'body', body, 'created_at'," \
+	" tock_ms(created_at), 'deleted', deleted)"
+
+/* 0, or fills why: a body is 1..COMMENT_BODY_MAX bytes of UTF-8. */
+static int
+comment_body_check(const struct push_op *op, char *why, size_t wn)
 {
-	int i;
+	struct tock_err e = TOCK_ERR_INIT;
+	const char *b = sget(op->fields, "body");
 
-	strbuf_addch(b, '{');
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			strbuf_addch(b, ',');
-		strbuf_addstr(b, ids[i]);
+	if (b == NULL || b[0] == '\0') {
+		snprintf(why, wn, "'body' must be a non-empty string");
+		return -1;
 	}
-	strbuf_addch(b, '}');
+	if (model_check_text("body", b, COMMENT_BODY_MAX, &e) != 0) {
+		snprintf(why, wn, "%s", e.msg);
+		return -1;
+	}
+	return 0;
 }
+
+static int
+do_comment(struct run *r, struct push_op *op, struct scope *s)
+{
+	struct pg *pg = r->c->pg;
+	struct pg_res *res = NULL, *w = NULL;
+	struct rjson *rowf = NULL, *rowh = NULL;
+	struct fvs in = { 0 };
+	struct strbuf cur = STRBUF_INIT, patch = STRBUF_INIT,
+	    ph = STRBUF_INIT, sup = STRBUF_INIT, confs = STRBUF_INIT;
+	char why[200], num_[24];
+	const char *v, *author, *tw;
+	int i, rc = 0, np = 0;
+	int64_t seq, created;
+	bool exists, b, admin, full;
+
+	/* The row's task may be a pending create: write those first. */
+	if (flush_pending(r) != 0 || pg_query(pg, &res, &r->err, "SELECT"
+	    " workspace_id, author_id, " COMMENT_FIELDS "::text, fhlc::text"
+	    " FROM comments WHERE id = $1", 1, op->eid) != 0)
+		return -1;
+	exists = pg_nrows(res) == 1;
+	if (op->kind == OP_DELETE || op->kind == OP_RESTORE) {
+		in.n = 1;
+		snprintf(in.f[0].name, sizeof in.f[0].name, "deleted");
+		in.f[0].val = strdup(op->kind == OP_DELETE ? "true" : "false");
+	} else if (rjson_each_member(op->doc, "fields", fv_cb, &in) != 0) {
+		reject(op, "invalid", NULL, "too many fields");
+		goto out;
+	}
+	if (op->kind == OP_TIMER_START || op->kind == OP_TIMER_STOP) {
+		reject(op, "invalid", NULL, "timer ops are for time entries");
+		goto out;
+	}
+	if (rjson_get_bool(op->fields, "deleted", &b, NULL) == TOCK_EINVAL) {
+		reject(op, "invalid", NULL, "'deleted' must be a boolean");
+		goto out;
+	}
+	if (!exists) {
+		if (op->kind != OP_CREATE) {
+			reject(op, "not_found", NULL, "no such comment");
+			goto out;
+		}
+		if (s->role[0] == '\0') {
+			reject(op, "forbidden", NULL, "not a member of the "
+			    "workspace");
+			goto out;
+		}
+		if ((v = sget(op->fields, "author_id")) != NULL &&
+		    strcmp(v, r->c->user_id) != 0) {
+			reject(op, "forbidden", NULL, "a comment is created by "
+			    "its author only");
+			goto out;
+		}
+		v = sget(op->fields, "task_id");
+		if (v == NULL || !uuid_valid(v)) {
+			reject(op, "invalid", NULL, "'task_id' must be a UUID");
+			goto out;
+		}
+		/* Prefetched with the batch, creates included. */
+		if ((tw = idm_get(&r->tasks, v)) == NULL ||
+		    strcmp(tw, s->id) != 0) {
+			reject(op, "not_found", NULL, "no such task in the "
+			    "workspace");
+			goto out;
+		}
+		if (comment_body_check(op, why, sizeof why) != 0) {
+			reject(op, "invalid", NULL, "%s", why);
+			goto out;
+		}
+		if (rjson_get_int(op->fields, "created_at", &created, NULL) !=
+		    RJ_VALUE || created < 0)
+			created = r->now;
+		b = false;
+		rjson_get_bool(op->fields, "deleted", &b, NULL);
+		strbuf_addch(&patch, '{');
+		strbuf_addch(&ph, '{');
+		kv_add(&patch, &ph, "workspace_id", NULL, s->id, op->hlc);
+		kv_add(&patch, &ph, "task_id", NULL, v, op->hlc);
+		kv_add(&patch, &ph, "author_id", NULL, r->c->user_id, op->hlc);
+		kv_add(&patch, &ph, "body", NULL, sget(op->fields, "body"),
+		    op->hlc);
+		snprintf(num_, sizeof num_, "%lld", (long long)created);
+		kv_add(&patch, &ph, "created_at", num_, NULL, op->hlc);
+		kv_add(&patch, &ph, "deleted", b ? "true" : "false", NULL,
+		    op->hlc);
+		strbuf_addch(&patch, '}');
+		strbuf_addch(&ph, '}');
+		seq = seq_next(s);
+		{
+			char sq[24];
+			const char *p[9];
+
+			snprintf(sq, sizeof sq, "%lld", (long long)seq);
+			p[0] = op->eid;
+			p[1] = s->id;
+			p[2] = v;
+			p[3] = r->c->user_id;
+			p[4] = sget(op->fields, "body");
+			p[5] = num_;
+			p[6] = b ? "t" : "f";
+			p[7] = ph.buf;
+			p[8] = sq;
+			if (pg_exec(pg, NULL, "INSERT INTO comments (id,"
+			    " workspace_id, task_id, author_id, body, created_at,"
+			    " updated_at, deleted, fhlc, last_seq) VALUES ($1, $2,"
+			    " $3, $4, $5, to_timestamp($6::float8 / 1000), now(),"
+			    " $7::boolean, $8::jsonb, $9::bigint)", 9, p,
+			    &r->err) != 0)
+				goto dberr;
+		}
+		log_add(r, s, seq, op->id, CL_COMMENT, op->eid, CL_CREATE,
+		    patch.buf, ph.buf, op->hlc);
+		applied(op, seq, &sup, &confs);
+		goto out;
+	}
+
+	current_json(&cur, pg_value(res, 0, 2), pg_value(res, 0, 3));
+	if (rjson_parse(&rowf, pg_value(res, 0, 2),
+	    strlen(pg_value(res, 0, 2)), 8, &r->err) != 0 ||
+	    rjson_parse(&rowh, pg_value(res, 0, 3),
+	    strlen(pg_value(res, 0, 3)), 8, &r->err) != 0)
+		goto dberr;
+	if (strcmp(pg_value(res, 0, 0), s->id) != 0) {
+		reject(op, "invalid", cur.buf, "the comment is in another "
+		    "scope");
+		goto out;
+	}
+	author = pg_value(res, 0, 1);
+	admin = strcmp(s->role, "admin") == 0;
+	if (s->role[0] == '\0') {
+		reject(op, "forbidden", cur.buf, "not a member of the "
+		    "workspace");
+		goto out;
+	}
+	/* The body is its author's alone; delete/restore also an admin's. */
+	if (strcmp(author, r->c->user_id) != 0 &&
+	    (sget(op->fields, "body") != NULL || !admin)) {
+		reject(op, "forbidden", cur.buf, "only the author may edit a "
+		    "comment (and the author or an admin delete it)");
+		goto out;
+	}
+	if (rjson_get_str(op->fields, "body", &v, NULL) != RJ_ABSENT &&
+	    comment_body_check(op, why, sizeof why) != 0) {
+		reject(op, "invalid", cur.buf, "%s", why);
+		goto out;
+	}
+	strbuf_addch(&patch, '{');
+	strbuf_addch(&ph, '{');
+	for (i = 0; i < in.n; i++) {
+		const char *f = in.f[i].name, *have = sget(rowh, f);
+		bool win;
+
+		if (strcmp(f, "body") != 0 && strcmp(f, "deleted") != 0)
+			continue;
+		win = hlc_gt(op->hlc, have);
+		if (is_text_field(op->e, f) && op->base != NULL &&
+		    sget(op->base, f) != NULL &&
+		    strcmp(sget(op->base, f), have != NULL ? have : "") != 0 &&
+		    sget(rowf, f) != NULL &&
+		    strcmp(sget(rowf, f), sget(op->fields, f)) != 0) {
+			struct strbuf old = STRBUF_INIT;
+
+			strbuf_add_json_str(&old, sget(rowf, f));
+			if (win)
+				conflict_add(r, s, op, &confs, f, old.buf,
+				    have != NULL ? have : "", in.f[i].val,
+				    op->hlc);
+			else
+				conflict_add(r, s, op, &confs, f, in.f[i].val,
+				    op->hlc, old.buf, have);
+			strbuf_release(&old);
+		}
+		if (!win) {
+			strbuf_addstr(&sup, sup.len ? "," : "");
+			strbuf_add_json_str(&sup, f);
+			continue;
+		}
+		kv_add(&patch, &ph, f, in.f[i].val, NULL, op->hlc);
+		np++;
+	}
+	strbuf_addch(&patch, '}');
+	strbuf_addch(&ph, '}');
+	if (np == 0) {
+		superseded(op);
+		goto out;
+	}
+	full = op->kind == OP_RESTORE;
+	seq = seq_next(s);
+	snprintf(num_, sizeof num_, "%lld", (long long)seq);
+	if (pg_query(pg, &w, &r->err, "UPDATE comments SET"
+	    " body = CASE WHEN $2::jsonb ? 'body' THEN $2::jsonb->>'body'"
+	    "  ELSE body END,"
+	    " deleted = CASE WHEN $2::jsonb ? 'deleted'"
+	    "  THEN ($2::jsonb->>'deleted')::boolean ELSE deleted END,"
+	    " updated_at = now(), fhlc = fhlc || $3::jsonb,"
+	    " last_seq = $4::bigint WHERE id = $1"
+	    " RETURNING " COMMENT_FIELDS "::text, fhlc::text", 4, op->eid,
+	    patch.buf, ph.buf, num_) != 0)
+		goto dberr;
+	if (pg_nrows(w) != 1) {
+		/* Row-level security hid it from the update. */
+		rc = tock_err_set(&r->err, TOCK_ERR, "comment %s not updated",
+		    op->eid);
+		goto dberr;
+	}
+	log_add(r, s, seq, op->id, CL_COMMENT, op->eid,
+	    op->kind == OP_DELETE ? CL_DELETE : full ? CL_RESTORE : CL_SET,
+	    full ? pg_value(w, 0, 0) : patch.buf,
+	    full ? pg_value(w, 0, 1) : ph.buf, op->hlc);
+	applied(op, seq, &sup, &confs);
+	goto out;
+dberr:
+	rc = -1;
+out:
+	pg_res_free(res);
+	pg_res_free(w);
+	rjson_free(rowf);
+	rjson_free(rowh);
+	fvs_free(&in);
+	strbuf_release(&cur);
+	strbuf_release(&patch);
+	strbuf_release(&ph);
+	strbuf_release(&sup);
+	strbuf_release(&confs);
+	return rc;
+}
+
+/* ---- workspaces ------------------------------------------------------ */
+
+static int
+ws_name_check(const struct push_op *op, char *why, size_t wn)
+{
+	struct tock_err e = TOCK_ERR_INIT;
+	const char *n = sget(op->fields, "name"), *p;
+
+	if (n == NULL) {
+		snprintf(why, wn, "'name' must be a string");
+		return -1;
+	}
+	if (model_check_text("name", n, 400, &e) != 0) {
+		snprintf(why, wn, "%s", e.msg);
+		return -1;
+	}
+	for (p = n; *p == ' '; p++)
+		;
+	if (*p == '\0') {
+		snprintf(why, wn, "'name' is empty");
+		return -1;
+	}
+	return 0;
+}
+
+/* An offline "workspace create": the scope does not exist yet, so it is
+ * made here (after the batch's other scopes are locked: nobody else can
+ * know the new id) and locked as it is made.  0, or -1 on a database
+ * error; an id that exists but is not the user's is refused. */
+static int
+ws_create(struct run *r, struct push_op *op, struct scope *s)
+{
+	struct pg *pg = r->c->pg;
+	struct pg_res *res = NULL, *u = NULL;
+	struct strbuf f = STRBUF_INIT, ph = STRBUF_INIT, m = STRBUF_INIT;
+	char why[200], hlc[HLC_STRLEN + 1], sq[24];
+	const char *name = sget(op->fields, "name");
+	int64_t seq, mseq;
+	bool personal = false;
+	int rc = 0;
+
+	if (ws_name_check(op, why, sizeof why) != 0) {
+		reject(op, "invalid", NULL, "%s", why);
+		return 0;
+	}
+	if (rjson_get_bool(op->fields, "personal", &personal, NULL) ==
+	    TOCK_EINVAL || personal) {
+		reject(op, "invalid", NULL, "'personal' must be false: the "
+		    "personal workspace is made at registration");
+		return 0;
+	}
+	if (pg_query(pg, NULL, &r->err, "SAVEPOINT push_ws", 0) != 0)
+		return -1;
+	if (pg_query(pg, NULL, &r->err, "SELECT tock_create_workspace($1,"
+	    " $2, false)", 2, op->eid, name) != 0) {
+		if (r->err.code != TOCK_EEXISTS)
+			return -1;
+		/* It exists, invisible to the user: not theirs. */
+		if (pg_query(pg, NULL, &r->err, "ROLLBACK TO SAVEPOINT"
+		    " push_ws", 0) != 0)
+			return -1;
+		r->err = (struct tock_err)TOCK_ERR_INIT;
+		reject(op, "forbidden", NULL, "that workspace exists and is "
+		    "not yours");
+		return 0;
+	}
+	if (pg_query(pg, NULL, &r->err, "RELEASE SAVEPOINT push_ws", 0) != 0 ||
+	    pg_query(pg, &res, &r->err, "SELECT last_seq FROM scopes WHERE"
+	    " id = $1 FOR UPDATE", 1, op->eid) != 0 ||
+	    pg_query(pg, &u, &r->err, "SELECT name, email::text FROM users"
+	    " WHERE id = $1", 1, r->c->user_id) != 0 ||
+	    pg_nrows(res) != 1 || pg_nrows(u) != 1) {
+		if (r->err.code == 0)
+			tock_err_set(&r->err, TOCK_ERR, "new workspace %s is "
+			    "not visible", op->eid);
+		rc = -1;
+		goto out;
+	}
+	s->locked = true;
+	s->last = i64(pg_value(res, 0, 0));
+	cpy(s->role, sizeof s->role, "admin");
+
+	strbuf_addch(&f, '{');
+	strbuf_addch(&ph, '{');
+	kv_add(&f, &ph, "name", NULL, name, op->hlc);
+	kv_add(&f, &ph, "personal", "false", NULL, op->hlc);
+	kv_add(&f, &ph, "created_by", NULL, r->c->user_id, op->hlc);
+	strbuf_addch(&f, '}');
+	strbuf_addch(&ph, '}');
+	seq = seq_next(s);
+	log_add(r, s, seq, op->id, CL_WORKSPACE, op->eid, CL_CREATE, f.buf,
+	    ph.buf, op->hlc);
+	/* The creator's membership, as REST logs it, with a server clock. */
+	srvhlc_next(hlc, op->hlc);
+	strbuf_addstr(&m, "{\"user_id\":");
+	strbuf_add_json_str(&m, r->c->user_id);
+	strbuf_addstr(&m, ",\"role\":\"admin\",\"name\":");
+	strbuf_add_json_str(&m, pg_value(u, 0, 0));
+	strbuf_addstr(&m, ",\"email\":");
+	strbuf_add_json_str(&m, pg_value(u, 0, 1));
+	strbuf_addch(&m, '}');
+	mseq = seq_next(s);
+	log_add(r, s, mseq, NULL, CL_MEMBERSHIP, r->c->user_id,
+	    CL_MEMBERSHIP_CHANGE, m.buf, NULL, hlc);
+	snprintf(sq, sizeof sq, "%lld", (long long)seq);
+	{
+		char mh[HLC_STRLEN + 16];
+
+		snprintf(mh, sizeof mh, "{\"role\":\"%s\"}", hlc);
+		if (pg_query(pg, NULL, &r->err, "UPDATE workspaces SET fhlc ="
+		    " $2::jsonb, last_seq = $3::bigint WHERE id = $1", 3,
+		    op->eid, ph.buf, sq) != 0 ||
+		    pg_query(pg, NULL, &r->err, "UPDATE memberships SET fhlc ="
+		    " $3::jsonb WHERE workspace_id = $1 AND user_id = $2", 3,
+		    op->eid, r->c->user_id, mh) != 0) {
+			rc = -1;
+			goto out;
+		}
+	}
+	{
+		struct strbuf none = STRBUF_INIT;
+
+		applied(op, seq, &none, &none);
+	}
+out:
+	pg_res_free(res);
+	pg_res_free(u);
+	strbuf_release(&f);
+	strbuf_release(&ph);
+	strbuf_release(&m);
+	return rc;
+}
+
+static int
+do_workspace(struct run *r, struct push_op *op, struct scope *s)
+{
+	struct pg *pg = r->c->pg;
+	struct pg_res *res = NULL;
+	struct rjson *rowh = NULL;
+	struct strbuf cur = STRBUF_INIT, f = STRBUF_INIT, ph = STRBUF_INIT,
+	    none = STRBUF_INIT;
+	char why[200], sq[24];
+	const char *have;
+	int64_t seq;
+	int rc = 0;
+
+	if (strcmp(op->scope, op->eid) != 0) {
+		reject(op, "invalid", NULL, "a workspace op's scope is the "
+		    "workspace itself");
+		return 0;
+	}
+	if (op->kind == OP_DELETE || op->kind == OP_RESTORE) {
+		reject(op, "invalid", NULL, "delete workspaces over REST");
+		return 0;
+	}
+	if (op->kind != OP_CREATE && op->kind != OP_SET) {
+		reject(op, "invalid", NULL, "timer ops are for time entries");
+		return 0;
+	}
+	if (!s->locked) {
+		if (op->kind == OP_CREATE)
+			return ws_create(r, op, s);
+		reject(op, "forbidden", NULL, "no such workspace");
+		return 0;
+	}
+	if (pg_query(pg, &res, &r->err, "SELECT jsonb_build_object('name',"
+	    " name, 'personal', personal, 'created_by', created_by,"
+	    " 'deleted', false)::text, fhlc::text FROM workspaces WHERE"
+	    " id = $1", 1, op->eid) != 0)
+		return -1;
+	if (pg_nrows(res) != 1) {
+		reject(op, "forbidden", NULL, "no such workspace");
+		goto out;
+	}
+	current_json(&cur, pg_value(res, 0, 0), pg_value(res, 0, 1));
+	if (strcmp(s->role, "admin") != 0) {
+		reject(op, "forbidden", cur.buf, "only an admin may rename a "
+		    "workspace");
+		goto out;
+	}
+	/* created_by and personal never change; name is all there is. */
+	if (rjson_get_str(op->fields, "name", &have, NULL) == RJ_ABSENT) {
+		if (op->kind == OP_CREATE) {
+			reject(op, "invalid", cur.buf, "'name' is required");
+			goto out;
+		}
+		superseded(op);
+		goto out;
+	}
+	if (ws_name_check(op, why, sizeof why) != 0) {
+		reject(op, "invalid", cur.buf, "%s", why);
+		goto out;
+	}
+	if (rjson_parse(&rowh, pg_value(res, 0, 1),
+	    strlen(pg_value(res, 0, 1)), 8, &r->err) != 0) {
+		rc = -1;
+		goto out;
+	}
+	if (!hlc_gt(op->hlc, sget(rowh, "name"))) {
+		superseded(op);
+		goto out;
+	}
+	strbuf_addch(&f, '{');
+	strbuf_addch(&ph, '{');
+	kv_add(&f, &ph, "name", NULL, sget(op->fields, "name"), op->hlc);
+	strbuf_addch(&f, '}');
+	strbuf_addch(&ph, '}');
+	seq = seq_next(s);
+	snprintf(sq, sizeof sq, "%lld", (long long)seq);
+	if (pg_query(pg, NULL, &r->err, "UPDATE workspaces SET name = $2,"
+	    " fhlc = fhlc || $3::jsonb, last_seq = $4::bigint,"
+	    " updated_at = now() WHERE id = $1", 4, op->eid,
+	    sget(op->fields, "name"), ph.buf, sq) != 0) {
+		rc = -1;
+		goto out;
+	}
+	log_add(r, s, seq, op->id, CL_WORKSPACE, op->eid, CL_SET, f.buf,
+	    ph.buf, op->hlc);
+	applied(op, seq, &none, &none);
+out:
+	pg_res_free(res);
+	rjson_free(rowh);
+	strbuf_release(&cur);
+	strbuf_release(&f);
+	strbuf_release(&ph);
+	strbuf_release(&none);
+	return rc;
+}
+
+/* ---- the transaction ------------------------------------------------ */
 
 static const char *
 op_scope_uuid(const struct push_op *op)
@@ -1276,92 +1976,148 @@ op_scope_uuid(const struct push_op *op)
 	return strncmp(op->scope, "u:", 2) == 0 ? op->scope + 2 : op->scope;
 }
 
+/* Scope heads to answer, merged over the transactions of a push. */
+struct heads {
+	int n, cap;
+	struct { char id[UUID_STRLEN + 1]; int64_t head; } *h;
+};
+
 static void
-answer(struct run *r, int64_t through)
+heads_add(struct heads *hs, const char *id, int64_t head)
 {
-	struct resp *rs = r->c->rs;
-	int i, first = 1;
+	int i;
+
+	for (i = 0; i < hs->n; i++)
+		if (strcmp(hs->h[i].id, id) == 0) {
+			if (head > hs->h[i].head)
+				hs->h[i].head = head;
+			return;
+		}
+	if (hs->n == hs->cap) {
+		hs->cap = hs->cap ? hs->cap * 2 : 16;
+		hs->h = xrealloc(hs->h, (size_t)hs->cap * sizeof *hs->h);
+	}
+	snprintf(hs->h[hs->n].id, sizeof hs->h[0].id, "%.36s", id);
+	hs->h[hs->n++].head = head;
+}
+
+static void
+answer(struct push_ctx *c, int64_t through, const struct heads *hs)
+{
+	struct resp *rs = c->rs;
+	int i;
 
 	strbuf_reset(&rs->body);
 	strbuf_addf(&rs->body, "{\"v\":1,\"server_time\":%lld,"
 	    "\"applied_through\":%lld,\"results\":[", (long long)time_now_ms(),
 	    (long long)through);
-	for (i = 0; i < r->c->nops; i++) {
+	for (i = 0; i < c->nops; i++) {
 		if (i > 0)
 			strbuf_addch(&rs->body, ',');
-		strbuf_addstr(&rs->body, r->c->ops[i].result.buf);
+		strbuf_addstr(&rs->body, c->ops[i].result.buf);
 	}
 	strbuf_addstr(&rs->body, "],\"heads\":{");
-	for (i = 0; i < r->nsc; i++) {
-		if (!r->sc[i].locked)
-			continue;
-		strbuf_addstr(&rs->body, first ? "" : ",");
-		first = 0;
-		strbuf_add_json_str(&rs->body, r->sc[i].id);
-		strbuf_addf(&rs->body, ":%lld",
-		    (long long)(r->sc[i].last + r->sc[i].next));
+	for (i = 0; i < hs->n; i++) {
+		strbuf_addstr(&rs->body, i ? "," : "");
+		strbuf_add_json_str(&rs->body, hs->h[i].id);
+		strbuf_addf(&rs->body, ":%lld", (long long)hs->h[i].head);
 	}
 	strbuf_addstr(&rs->body, "}}");
 	rs->status = 200;
 }
 
-/* The whole batch in one transaction.  0, -1 after answering, or 1 on
- * an unexpected database error (rolled back; r->err says what). */
+/* Free the kept results of a pipeline. */
+static void
+calls_free(struct pg_call *calls, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		pg_res_free(calls[i].res);
+		calls[i].res = NULL;
+	}
+}
+
+#define SET_USER_SQL "SELECT set_config('tock.user_id', $1, true)"
+#define PREFETCH_SQL \
+	"SELECT id::text, workspace_id::text, 1 FROM tasks" \
+	" WHERE id = ANY($1::uuid[]) UNION ALL SELECT id::text," \
+	" workspace_id::text, 2 FROM time_entries WHERE id = ANY($2::uuid[])"
+
+/* The batch in one transaction.  0, -1 after answering, or 1 on an
+ * unexpected database error (rolled back; r->err says what).  Ops whose
+ * status is already set (the fallback's rejected: internal) are only
+ * recorded.  Round trips: BEGIN + device + ledger, [user + timer scopes],
+ * locks + prefetch, the ops that cannot be decided in C, and the writes
+ * + COMMIT. */
 static int
 run_tx(struct run *r, int64_t *through)
 {
 	struct push_ctx *c = r->c;
 	struct pg *pg = c->pg;
-	struct pg_res *res = NULL;
-	struct strbuf ids = STRBUF_INIT, ap = STRBUF_INIT;
-	const char **v = NULL;
-	int64_t last_client_seq, dev_rat, maxseq = 0;
-	int i, j, nv = 0, retry_from = c->nops, nap = 0;
-	bool te = false;
-	int64_t min_start = -1;
+	struct pg_res *dev = NULL, *dup = NULL, *res = NULL;
+	struct pg_call calls[12];
+	struct strbuf ids = STRBUF_INIT, ap = STRBUF_INIT, tids = STRBUF_INIT,
+	    eids = STRBUF_INIT, hd = STRBUF_INIT;
+	const char *pu[1], *pd[1], *pi[1], *pl[3], *pc[1], *ph[1], *pa[2],
+	    *pv[3], *pr[2], *pt[2], *pe[1], *ps[2], *pp[2], *sv;
+	char ms[24], rat[24], mss[24];
+	int64_t last_client_seq = 0, dev_rat, maxseq = 0, min_start = -1;
+	int i, j, nc = 0, failed, retry_from = c->nops, nap = 0, nt = 0, ne = 0,
+	    dev_call = -1, lock_call, pre_call = -1;
+	bool te = false, user_locked = false;
 
 	r->now = time_now_ms();
-	if (pg_begin(pg, c->user_id, &r->err) != 0 ||
-	    pg_query(pg, &res, &r->err, "SELECT user_id, revoked_at IS NOT"
-	    " NULL, last_client_seq, results_acked_through FROM devices"
-	    " WHERE id = $1 FOR UPDATE", 1, c->device_id) != 0)
+	strbuf_addch(&ids, '{');
+	for (i = 0; i < c->nops; i++) {
+		strbuf_addstr(&ids, i ? "," : "");
+		strbuf_addstr(&ids, c->ops[i].id);
+	}
+	strbuf_addch(&ids, '}');
+	pu[0] = c->user_id;
+	pd[0] = c->device_id;
+	pi[0] = ids.buf;
+	calls[0] = (struct pg_call){ "BEGIN", 0, NULL, 0, NULL, 0 };
+	calls[1] = (struct pg_call){ SET_USER_SQL, 1, pu, 0, NULL, 0 };
+	calls[2] = (struct pg_call){ "SELECT user_id, revoked_at IS NOT NULL,"
+	    " last_client_seq, results_acked_through FROM devices WHERE"
+	    " id = $1 FOR UPDATE", 1, pd, 1, NULL, 0 };
+	/* Dedup by op id (never by seq: coalescing leaves gaps). */
+	calls[3] = (struct pg_call){ "SELECT op_id, result::text FROM"
+	    " applied_ops WHERE op_id = ANY($1::uuid[])", 1, pi, 1, NULL, 0 };
+	if (pg_pipeline(pg, calls, 4, &failed, &r->err) != 0) {
+		calls_free(calls, 4);
 		goto dberr;
-	if (pg_nrows(res) != 1 || strcmp(pg_value(res, 0, 0), c->user_id) !=
+	}
+	dev = calls[2].res;
+	dup = calls[3].res;
+	if (pg_nrows(dev) != 1 || strcmp(pg_value(dev, 0, 0), c->user_id) !=
 	    0) {
 		resp_error(c->rs, 403, "forbidden", "not a device of yours");
 		goto refused;
 	}
-	if (strcmp(pg_value(res, 0, 1), "t") == 0) {
+	if (strcmp(pg_value(dev, 0, 1), "t") == 0) {
 		resp_error(c->rs, 401, "device_revoked", "this device was "
 		    "logged out; log in again");
 		goto refused;
 	}
-	last_client_seq = i64(pg_value(res, 0, 2));
-	dev_rat = i64(pg_value(res, 0, 3));
-	pg_res_free(res);
-	res = NULL;
+	last_client_seq = i64(pg_value(dev, 0, 2));
+	dev_rat = i64(pg_value(dev, 0, 3));
 	if (c->results_acked_through < dev_rat)
 		goto rewound;
-
-	/* Dedup by op id (never by seq: coalescing leaves gaps). */
-	v = calloc((size_t)c->nops + 1, sizeof *v);
-	for (i = 0; i < c->nops; i++)
-		v[i] = c->ops[i].id;
-	uuid_array(&ids, v, c->nops);
-	if (pg_query(pg, &res, &r->err, "SELECT op_id, result::text FROM"
-	    " applied_ops WHERE op_id = ANY($1::uuid[])", 1, ids.buf) != 0)
-		goto dberr;
-	for (j = 0; j < pg_nrows(res); j++)
+	for (j = 0; j < pg_nrows(dup); j++)
 		for (i = 0; i < c->nops; i++)
-			if (c->ops[i].status == ST_NONE &&
-			    strcmp(c->ops[i].id, pg_value(res, j, 0)) == 0) {
+			if ((c->ops[i].status == ST_NONE ||
+			    c->ops[i].status == ST_REJECTED) &&
+			    strcmp(c->ops[i].id, pg_value(dup, j, 0)) == 0) {
 				c->ops[i].status = ST_DUPLICATE;
 				result_head(&c->ops[i], "duplicate");
 				strbuf_addf(&c->ops[i].result,
-				    ",\"original\":%s}", pg_value(res, j, 1));
+				    ",\"original\":%s}", pg_value(dup, j, 1));
 			}
-	pg_res_free(res);
-	res = NULL;
+
+	strbuf_addch(&tids, '{');
+	strbuf_addch(&eids, '{');
 	for (i = 0; i < c->nops; i++) {
 		struct push_op *op = &c->ops[i];
 
@@ -1378,6 +2134,21 @@ run_tx(struct run *r, int64_t *through)
 		}
 		if (op->status != ST_NONE)
 			continue;
+		scope_add(r, op_scope_uuid(op));
+		/* What to prefetch: the tasks named, the entries pushed. */
+		if (op->e == CL_TASK) {
+			strbuf_addstr(&tids, nt++ ? "," : "");
+			strbuf_addstr(&tids, op->eid);
+		} else if (op->e == CL_TIME_ENTRY) {
+			strbuf_addstr(&eids, ne++ ? "," : "");
+			strbuf_addstr(&eids, op->eid);
+		}
+		if ((op->e == CL_TIME_ENTRY || op->e == CL_COMMENT) &&
+		    (sv = sget(op->fields, "task_id")) != NULL &&
+		    uuid_valid(sv)) {
+			strbuf_addstr(&tids, nt++ ? "," : "");
+			strbuf_addstr(&tids, sv);
+		}
 		if (op->e == CL_TIME_ENTRY) {
 			int64_t st;
 
@@ -1389,42 +2160,64 @@ run_tx(struct run *r, int64_t *through)
 				min_start = st;
 		}
 	}
+	strbuf_addch(&tids, '}');
+	strbuf_addch(&eids, '}');
 
 	/* Lock order: device, user, scopes ascending, rows. */
-	if (te && pg_query(pg, NULL, &r->err, "SELECT 1 FROM users WHERE"
-	    " id = $1 FOR NO KEY UPDATE", 1, c->user_id) != 0)
-		goto dberr;
-	for (i = 0; i < c->nops; i++)
-		if (c->ops[i].status == ST_NONE)
-			scope_add(r, op_scope_uuid(&c->ops[i]));
 	if (min_start >= 0) {
 		/* Scopes of older entries a timer.start may auto-stop: the
 		 * user row lock keeps this set from growing meanwhile. */
-		char ms[24];
-
-		num(ms, sizeof ms, min_start);
-		if (pg_query(pg, &res, &r->err, "SELECT DISTINCT workspace_id"
+		num(mss, sizeof mss, min_start);
+		pl[0] = c->user_id;
+		pl[1] = mss;
+		calls[0] = (struct pg_call){ "SELECT 1 FROM users WHERE id = $1"
+		    " FOR NO KEY UPDATE", 1, pl, 0, NULL, 0 };
+		calls[1] = (struct pg_call){ "SELECT DISTINCT workspace_id"
 		    " FROM time_entries WHERE user_id = $1 AND origin = 'timer'"
 		    " AND (end_time IS NULL OR end_src = 'edit' OR end_time >"
-		    " to_timestamp($2::float8 / 1000))", 2, c->user_id, ms) !=
-		    0)
+		    " to_timestamp($2::float8 / 1000))", 2, pl, 1, NULL, 0 };
+		if (pg_pipeline(pg, calls, 2, &failed, &r->err) != 0) {
+			calls_free(calls, 2);
 			goto dberr;
-		for (j = 0; j < pg_nrows(res); j++)
-			scope_add(r, pg_value(res, j, 0));
-		pg_res_free(res);
-		res = NULL;
+		}
+		for (j = 0; j < pg_nrows(calls[1].res); j++)
+			scope_add(r, pg_value(calls[1].res, j, 0));
+		calls_free(calls, 2);
+		user_locked = true;
 	}
-	strbuf_reset(&ids);
-	free(v);
-	v = calloc((size_t)r->nsc + 1, sizeof *v);
-	for (i = 0; i < r->nsc; i++)
-		v[nv++] = r->sc[i].id;
-	uuid_array(&ids, v, nv);
-	if (pg_query(pg, &res, &r->err, "SELECT s.id, s.last_seq, (SELECT"
+	strbuf_addch(&hd, '{');
+	for (i = 0; i < r->nsc; i++) {
+		strbuf_addstr(&hd, i ? "," : "");
+		strbuf_addstr(&hd, r->sc[i].id);
+	}
+	strbuf_addch(&hd, '}');
+	nc = 0;
+	if (te && !user_locked) {
+		pu[0] = c->user_id;
+		calls[nc++] = (struct pg_call){ "SELECT 1 FROM users WHERE"
+		    " id = $1 FOR NO KEY UPDATE", 1, pu, 0, NULL, 0 };
+	}
+	pr[0] = hd.buf;
+	pr[1] = c->user_id;
+	lock_call = nc;
+	calls[nc++] = (struct pg_call){ "SELECT s.id, s.last_seq, (SELECT"
 	    " role FROM memberships m WHERE m.workspace_id = s.id AND"
 	    " m.user_id = $2) FROM scopes s WHERE s.id = ANY($1::uuid[])"
-	    " ORDER BY s.id FOR UPDATE OF s", 2, ids.buf, c->user_id) != 0)
+	    " ORDER BY s.id FOR UPDATE OF s", 2, pr, 1, NULL, 0 };
+	if (nt + ne > 0) {
+		/* After the locks (a pipeline runs in order): no writer of
+		 * these scopes can change what it reads. */
+		pp[0] = tids.buf;
+		pp[1] = eids.buf;
+		pre_call = nc;
+		calls[nc++] = (struct pg_call){ PREFETCH_SQL, 2, pp, 1, NULL,
+		    0 };
+	}
+	if (pg_pipeline(pg, calls, nc, &failed, &r->err) != 0) {
+		calls_free(calls, nc);
 		goto dberr;
+	}
+	res = calls[lock_call].res;
 	for (j = 0; j < pg_nrows(res); j++) {
 		struct scope *s = scope_find(r, pg_value(res, j, 0));
 
@@ -1432,35 +2225,51 @@ run_tx(struct run *r, int64_t *through)
 		s->last = i64(pg_value(res, j, 1));
 		cpy(s->role, sizeof s->role, pg_value(res, j, 2));
 	}
-	pg_res_free(res);
+	if (pre_call >= 0) {
+		struct pg_res *pf = calls[pre_call].res;
+
+		for (j = 0; j < pg_nrows(pf); j++) {
+			idm_put(&r->exist, pg_value(pf, j, 0), "");
+			if (strcmp(pg_value(pf, j, 2), "1") == 0)
+				idm_put(&r->tasks, pg_value(pf, j, 0),
+				    pg_value(pf, j, 1));
+		}
+	}
+	calls_free(calls, nc);
 	res = NULL;
 
 	for (i = 0; i < c->nops; i++) {
 		struct push_op *op = &c->ops[i];
 		struct scope *s;
+		bool fresh;
 		int rc = 0;
 
 		if (op->status != ST_NONE)
 			continue;
 		s = scope_find(r, op_scope_uuid(op));
+		fresh = (op->kind == OP_CREATE || op->kind == OP_TIMER_START) &&
+		    idm_get(&r->exist, op->eid) == NULL &&
+		    idm_get(&r->seen, op->eid) == NULL;
+		idm_put(&r->seen, op->eid, "");
 		if (strncmp(op->scope, "u:", 2) == 0)
 			reject(op, "schema", NULL, "nothing is stored in the "
 			    "user scope");
+		else if (op->e == CL_WORKSPACE)
+			rc = do_workspace(r, op, s);
 		else if (s == NULL || !s->locked)
 			reject(op, "forbidden", NULL, "no such workspace");
 		else if (op->e == CL_TASK)
-			rc = do_task(r, op, s);
+			rc = do_task(r, op, s, fresh);
 		else if (op->e == CL_TIME_ENTRY)
-			rc = do_entry(r, op, s);
+			rc = do_entry(r, op, s, fresh);
 		else
-			reject(op, "schema", NULL, "this server does not take "
-			    "%s ops yet", op->e == CL_COMMENT ? "comment" :
-			    "workspace");
+			rc = do_comment(r, op, s);
 		if (rc != 0)
 			goto dberr;
 	}
 
-	/* The ledger, the log, conflicts, scope heads, the device. */
+	/* The ledger, the log, conflicts, scope heads, the device: pending
+	 * creates first, all in one round trip with the COMMIT. */
 	strbuf_addch(&ap, '[');
 	for (i = 0; i < c->nops; i++) {
 		struct push_op *op = &c->ops[i];
@@ -1479,9 +2288,13 @@ run_tx(struct run *r, int64_t *through)
 		    "\"result\":%s}", (long long)op->seq, st, op->result.buf);
 	}
 	strbuf_addch(&ap, ']');
+	nc = pend_calls(r, calls, pt, pe);
 	if (r->nlog > 0) {
 		strbuf_addch(&r->log, ']');
-		if (pg_query(pg, NULL, &r->err, "INSERT INTO sync_log (scope_id,"
+		pl[0] = r->log.buf;
+		pl[1] = c->device_id;
+		pl[2] = c->user_id;
+		calls[nc++] = (struct pg_call){ "INSERT INTO sync_log (scope_id,"
 		    " seq, tx_last_seq, op_id, device_id, user_id, entity,"
 		    " entity_id, kind, fields, fhlc) SELECT x.scope_id, x.seq,"
 		    " max(x.seq) OVER (PARTITION BY x.scope_id), x.op_id,"
@@ -1490,62 +2303,75 @@ run_tx(struct run *r, int64_t *through)
 		    " tock_fhlc(x.fields, x.hlc)) FROM jsonb_to_recordset($1)"
 		    " AS x(scope_id uuid, seq bigint, op_id uuid, entity"
 		    " smallint, entity_id uuid, kind smallint, fields jsonb,"
-		    " fhlc jsonb, hlc text)", 3, r->log.buf, c->device_id,
-		    c->user_id) != 0)
-			goto dberr;
+		    " fhlc jsonb, hlc text)", 3, pl, 0, NULL, 0 };
 	}
 	if (r->nconf > 0) {
 		strbuf_addch(&r->conf, ']');
-		if (pg_query(pg, NULL, &r->err, "INSERT INTO conflicts"
+		pc[0] = r->conf.buf;
+		calls[nc++] = (struct pg_call){ "INSERT INTO conflicts"
 		    " (scope_id, entity, entity_id, field, loser, loser_hlc,"
 		    " winner_hlc) SELECT * FROM jsonb_to_recordset($1) AS"
 		    " x(scope_id uuid, entity smallint, entity_id uuid, field"
-		    " text, loser jsonb, loser_hlc text, winner_hlc text)", 1,
-		    r->conf.buf) != 0)
-			goto dberr;
+		    " text, loser jsonb, loser_hlc text, winner_hlc text)", 1, pc,
+		    0, NULL, 0 };
 	}
-	for (i = 0; i < r->nsc; i++) {
-		char last[24];
-
+	strbuf_reset(&hd);
+	for (i = j = 0; i < r->nsc; i++) {
 		if (!r->sc[i].locked || r->sc[i].next == 0)
 			continue;
-		num(last, sizeof last, r->sc[i].last + r->sc[i].next);
-		if (pg_query(pg, NULL, &r->err, "UPDATE scopes SET last_seq ="
-		    " $2, updated_at = now() WHERE id = $1", 2, r->sc[i].id,
-		    last) != 0)
-			goto dberr;
+		strbuf_addstr(&hd, j++ ? ",{\"id\":" : "[{\"id\":");
+		strbuf_add_json_str(&hd, r->sc[i].id);
+		strbuf_addf(&hd, ",\"l\":%lld}",
+		    (long long)(r->sc[i].last + r->sc[i].next));
 	}
-	{
-		char ms[24], rat[24];
-
-		num(ms, sizeof ms, maxseq);
-		num(rat, sizeof rat, c->results_acked_through);
-		if ((nap > 0 && pg_query(pg, NULL, &r->err, "INSERT INTO"
-		    " applied_ops (op_id, device_id, client_seq, status, result)"
-		    " SELECT x.op_id, $2, x.client_seq, x.status, x.result FROM"
+	if (j > 0) {
+		strbuf_addch(&hd, ']');
+		ph[0] = hd.buf;
+		calls[nc++] = (struct pg_call){ "UPDATE scopes s SET last_seq ="
+		    " x.l, updated_at = now() FROM jsonb_to_recordset($1) AS"
+		    " x(id uuid, l bigint) WHERE s.id = x.id", 1, ph, 0, NULL,
+		    0 };
+	}
+	if (nap > 0) {
+		pa[0] = ap.buf;
+		pa[1] = c->device_id;
+		calls[nc++] = (struct pg_call){ "INSERT INTO applied_ops (op_id,"
+		    " device_id, client_seq, status, result) SELECT x.op_id, $2,"
+		    " x.client_seq, x.status, x.result FROM"
 		    " jsonb_to_recordset($1) AS x(op_id uuid, client_seq bigint,"
-		    " status smallint, result jsonb)", 2, ap.buf,
-		    c->device_id) != 0) ||
-		    pg_query(pg, &res, &r->err, "UPDATE devices SET"
-		    " last_client_seq = GREATEST(last_client_seq, $2::bigint),"
-		    " results_acked_through = GREATEST(results_acked_through,"
-		    " $3::bigint), last_seen = now(), proto = 1, schema = 1"
-		    " WHERE id = $1 RETURNING last_client_seq", 3,
-		    c->device_id, ms, rat) != 0)
-			goto dberr;
-		*through = i64(pg_value(res, 0, 0));
-		pg_res_free(res);
-		res = NULL;
-		/* The client promised never to resend these. */
-		if (pg_query(pg, NULL, &r->err, "DELETE FROM applied_ops WHERE"
-		    " device_id = $1 AND client_seq <= $2::bigint", 2,
-		    c->device_id, rat) != 0 ||
-		    pg_commit(pg, &r->err) != 0)
-			goto dberr;
+		    " status smallint, result jsonb)", 2, pa, 0, NULL, 0 };
 	}
-	free(v);
+	num(ms, sizeof ms, maxseq);
+	num(rat, sizeof rat, c->results_acked_through);
+	pv[0] = c->device_id;
+	pv[1] = ms;
+	pv[2] = rat;
+	dev_call = nc;
+	calls[nc++] = (struct pg_call){ "UPDATE devices SET"
+	    " last_client_seq = GREATEST(last_client_seq, $2::bigint),"
+	    " results_acked_through = GREATEST(results_acked_through,"
+	    " $3::bigint), last_seen = now(), proto = 1, schema = 1"
+	    " WHERE id = $1 RETURNING last_client_seq", 3, pv, 1, NULL, 0 };
+	/* The client promised never to resend these. */
+	ps[0] = c->device_id;
+	ps[1] = rat;
+	calls[nc++] = (struct pg_call){ "DELETE FROM applied_ops WHERE"
+	    " device_id = $1 AND client_seq <= $2::bigint", 2, ps, 0, NULL,
+	    0 };
+	calls[nc++] = (struct pg_call){ "COMMIT", 0, NULL, 0, NULL, 0 };
+	if (pg_pipeline(pg, calls, nc, &failed, &r->err) != 0) {
+		calls_free(calls, nc);
+		goto dberr;
+	}
+	*through = i64(pg_value(calls[dev_call].res, 0, 0));
+	calls_free(calls, nc);
+	pg_res_free(dev);
+	pg_res_free(dup);
 	strbuf_release(&ids);
 	strbuf_release(&ap);
+	strbuf_release(&tids);
+	strbuf_release(&eids);
+	strbuf_release(&hd);
 	return 0;
 rewound:
 	strbuf_reset(&c->rs->body);
@@ -1556,43 +2382,64 @@ rewound:
 	    (long long)last_client_seq);
 refused:
 	pg_rollback(pg);
-	pg_res_free(res);
-	free(v);
+	pg_res_free(dev);
+	pg_res_free(dup);
 	strbuf_release(&ids);
 	strbuf_release(&ap);
+	strbuf_release(&tids);
+	strbuf_release(&eids);
+	strbuf_release(&hd);
 	return -1;
 dberr:
+	if (r->err.code == 0)
+		tock_err_set(&r->err, TOCK_ERR, "database error");
 	pg_rollback(pg);
-	pg_res_free(res);
-	free(v);
+	pg_res_free(dev);
+	pg_res_free(dup);
 	strbuf_release(&ids);
 	strbuf_release(&ap);
+	strbuf_release(&tids);
+	strbuf_release(&eids);
+	strbuf_release(&hd);
 	return 1;
 }
 
-static void
-run_init(struct run *r, struct push_ctx *c)
+/* keep: leave the ops' outcomes as they are (the fallback's rejected:
+ * internal ops, recorded without being run). */
+static int
+run_init(struct run *r, struct push_ctx *c, bool keep)
 {
-	int i;
+	int i, n = c->nops * 2 + 8;
 
 	memset(r, 0, sizeof *r);
 	r->c = c;
-	/* Ops' scopes plus those of auto-stopped entries. */
-	r->sc = calloc((size_t)c->nops + 64, sizeof *r->sc);
 	strbuf_init(&r->log, 0);
 	strbuf_init(&r->conf, 0);
-	for (i = 0; i < c->nops; i++) {
+	strbuf_init(&r->pt, 0);
+	strbuf_init(&r->pe, 0);
+	/* Ops' scopes plus those of auto-stopped entries. */
+	r->sc = calloc((size_t)c->nops + 64, sizeof *r->sc);
+	if (r->sc == NULL || idm_init(&r->tasks, n) != 0 ||
+	    idm_init(&r->exist, n) != 0 || idm_init(&r->seen, n) != 0)
+		return -1;
+	for (i = 0; i < c->nops && !keep; i++) {
 		c->ops[i].status = ST_NONE;
 		strbuf_reset(&c->ops[i].result);
 	}
+	return 0;
 }
 
 static void
 run_release(struct run *r)
 {
 	free(r->sc);
+	free(r->tasks.e);
+	free(r->exist.e);
+	free(r->seen.e);
 	strbuf_release(&r->log);
 	strbuf_release(&r->conf);
+	strbuf_release(&r->pt);
+	strbuf_release(&r->pe);
 }
 
 /* fanout.c (another part) defines cl_notify; until it is linked in, this
@@ -1604,32 +2451,104 @@ cl_notify(const char *scope_id, int64_t head)
 	(void)head;
 }
 
+/* ops[0..n) of the push in one transaction, retried as a whole on a
+ * serialization failure or deadlock.  As run_tx; heads and hints are
+ * handed on after a commit. */
+static int
+run_batch(struct push_ctx *c, struct push_op *ops, int n, bool keep,
+    int64_t *through, struct heads *hs, struct tock_err *err)
+{
+	struct push_ctx sub = *c;
+	struct run r;
+	int rc, attempt, i;
+
+	sub.ops = ops;
+	sub.nops = n;
+	for (attempt = 0;; attempt++) {
+		if (run_init(&r, &sub, keep) != 0) {
+			run_release(&r);
+			/* Not the ops' fault: no per-op fallback. */
+			tock_err_set(err, TOCK_EIO, "out of memory");
+			return 1;
+		}
+		rc = run_tx(&r, through);
+		if (rc == 0)
+			for (i = 0; i < r.nsc; i++) {
+				if (!r.sc[i].locked)
+					continue;
+				heads_add(hs, r.sc[i].id,
+				    r.sc[i].last + r.sc[i].next);
+				if (r.sc[i].next > 0)
+					cl_notify(r.sc[i].id,
+					    r.sc[i].last + r.sc[i].next);
+			}
+		if (rc == 1)
+			*err = r.err;
+		run_release(&r);
+		if (rc != 1 || err->code != TOCK_EBUSY || attempt == 2)
+			return rc;
+	}
+}
+
+static void
+retry_result(struct push_op *op)
+{
+	op->status = ST_RETRY;
+	result_head(op, "retry");
+	strbuf_addf(&op->result, ",\"code\":\"clock_ahead\",\"server_time\":"
+	    "%lld}", (long long)time_now_ms());
+}
+
 void
 push_run(struct push_ctx *c)
 {
-	struct run r;
-	int64_t through = 0;
-	int rc, i;
+	struct tock_err err = TOCK_ERR_INIT;
+	struct heads hs = { 0, 0, NULL };
+	int64_t through = 0, t;
+	int rc, i, j;
 
-	run_init(&r, c);
-	if (r.sc == NULL) {
-		resp_internal(c->rs, c->rq, "out of memory");
-		return;
+	rc = run_batch(c, c->ops, c->nops, false, &through, &hs, &err);
+	if (rc == 1 && err.code != TOCK_EBUSY && err.code != TOCK_EIO) {
+		/* SYNC.md 3.6: an unexpected error; one op per transaction,
+		 * so one bad op cannot hold back the others, and one that
+		 * fails alone too is set aside (rejected: internal) rather
+		 * than wedge the device's outbox. */
+		log_warnx("sync push of device %s (%d ops) failed: %s; "
+		    "retrying one op per transaction", c->device_id, c->nops,
+		    err.msg);
+		hs.n = 0;
+		for (i = 0; i < c->nops; i++) {
+			struct push_op *op = &c->ops[i];
+
+			rc = c->nops > 1 ? run_batch(c, op, 1, false, &t, &hs,
+			    &err) : 1;
+			if (rc == 1 && err.code != TOCK_EBUSY &&
+			    err.code != TOCK_EIO) {
+				log_warnx("sync push of device %s: op %s "
+				    "(seq %lld) failed on its own: %s; rejected "
+				    "as internal", c->device_id, op->id,
+				    (long long)op->seq, err.msg);
+				reject(op, "internal", NULL, "the server could "
+				    "not apply this op");
+				rc = run_batch(c, op, 1, true, &t, &hs, &err);
+			}
+			if (rc != 0)
+				break;
+			if (t > through)
+				through = t;
+			if (op->status == ST_RETRY) {
+				/* clock_ahead holds back every later op. */
+				for (j = i + 1; j < c->nops; j++)
+					retry_result(&c->ops[j]);
+				break;
+			}
+		}
 	}
-	rc = run_tx(&r, &through);
 	if (rc == 1) {
-		/* TODO(push): re-run one op per transaction, recording an op
-		 * that fails twice as rejected: internal. */
-		log_warnx("sync push of device %s: %s", c->device_id,
-		    r.err.msg);
-		api_db_error(c->rq, c->rs, r.err.code != 0 ? r.err.code :
-		    TOCK_ERR, &r.err);
-	} else if (rc == 0) {
-		answer(&r, through);
-		for (i = 0; i < r.nsc; i++)
-			if (r.sc[i].locked && r.sc[i].next > 0)
-				cl_notify(r.sc[i].id,
-				    r.sc[i].last + r.sc[i].next);
-	}
-	run_release(&r);
+		log_warnx("sync push of device %s: %s", c->device_id, err.msg);
+		api_db_error(c->rq, c->rs, err.code != 0 ? err.code : TOCK_ERR,
+		    &err);
+	} else if (rc == 0)
+		answer(c, through, &hs);
+	free(hs.h);
 }
