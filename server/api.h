@@ -41,6 +41,8 @@ route_fn api_entries_create, api_entries_list, api_entries_update,
 route_fn api_sync_push;
 /* api_sync_pull.c */
 route_fn api_sync_pull, api_sync_snapshot;
+/* api_notify.c */
+route_fn api_notify_get, api_notify_patch;
 /* api.c */
 route_fn api_healthz, api_not_implemented;
 

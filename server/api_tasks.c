@@ -245,21 +245,6 @@ check_assignee(struct req *rq, struct resp *rs, struct pg *pg,
 	return 0;
 }
 
-/* An 'assigned' notification for assignee (unless it is the caller). */
-static int
-notify_assigned(struct req *rq, struct pg *pg, const char *ws,
-    const char *task, const char *title, const char *assignee,
-    struct tock_err *err)
-{
-	if (assignee == NULL || strcmp(assignee, rq->user_id) == 0)
-		return 0;
-	return pg_query(pg, NULL, err, "INSERT INTO notifications"
-	    " (user_id, workspace_id, kind, entity, entity_id, payload)"
-	    " VALUES ($1, $2, 'assigned', 1, $3, json_build_object('task_id',"
-	    " $3::uuid, 'title', $4::text, 'by', $5::uuid))", 5, assignee, ws,
-	    task, title, rq->user_id);
-}
-
 static void
 set_etag(struct resp *rs, const char *version)
 {
@@ -353,9 +338,8 @@ api_tasks_create(struct req *rq, struct resp *rs, struct pg *pg)
 		resp_error(rs, 409, "exists", "a task with this id exists");
 		goto out;
 	}
+	/* Notifications are queued by the tasks_notify trigger. */
 	if (rc != 0 ||
-	    (rc = notify_assigned(rq, pg, ws, id, in.title,
-	    in.assignee_k == RJ_VALUE ? in.assignee : NULL, &err)) != 0 ||
 	    (rc = cl_flush(&cl, &err)) != 0 ||
 	    (rc = pg_commit(pg, &err)) != 0)
 		goto dberr;
@@ -739,10 +723,6 @@ api_tasks_update(struct req *rq, struct resp *rs, struct pg *pg)
 	}
 	if (rc != 0)
 		goto dberr;
-	if (in.assignee_k == RJ_VALUE && strcmp(t.assignee, in.assignee) != 0 &&
-	    (rc = notify_assigned(rq, pg, t.ws, rq->param[0],
-	    pg_value(res, 0, 2), in.assignee, &err)) != 0)
-		goto dberr;
 	if ((rc = cl_flush(&cl, &err)) != 0 ||
 	    (rc = pg_commit(pg, &err)) != 0)
 		goto dberr;
@@ -869,16 +849,9 @@ api_comments_create(struct req *rq, struct resp *rs, struct pg *pg)
 		    0)
 			goto dberr;
 	}
-	/* The task's creator and assignee hear about it (not the author). */
-	if ((rc = pg_query(pg, NULL, &err, "INSERT INTO notifications"
-	    " (user_id, workspace_id, kind, entity, entity_id, payload)"
-	    " SELECT DISTINCT u, $1::uuid, 'comment', 3, $2::uuid,"
-	    " jsonb_build_object('task_id', $3::uuid, 'comment_id', $2::uuid,"
-	    " 'by', $4::uuid) FROM unnest(ARRAY[$5::uuid, $6::uuid]) AS u"
-	    " WHERE u IS NOT NULL AND u <> $4::uuid", 6, t.ws, id,
-	    rq->param[0], rq->user_id, t.created_by,
-	    t.assignee[0] != '\0' ? t.assignee : NULL)) != 0 ||
-	    (rc = pg_query(pg, NULL, &err, "UPDATE comments SET last_seq ="
+	/* The comments_notify trigger tells the task's creator and
+	 * assignee (not the author). */
+	if ((rc = pg_query(pg, NULL, &err, "UPDATE comments SET last_seq ="
 	    " $2::bigint WHERE id = $1", 2, id, seqs)) != 0 ||
 	    (rc = cl_flush(&cl, &err)) != 0 ||
 	    (rc = pg_commit(pg, &err)) != 0)
@@ -967,7 +940,6 @@ struct tb_req {
 	const char *pu[1];
 	const char *pv[3];
 	const char *pt[13];
-	const char *pn[5];
 	const char *pl[9];
 };
 
@@ -997,10 +969,6 @@ static const char tb_insert[] = "INSERT INTO tasks (id, workspace_id,"
     " value), '{}'::jsonb) FROM jsonb_each($10::jsonb)"
     " WHERE value <> 'null'::jsonb), tock_fhlc($11::jsonb, $12),"
     " $13) RETURNING tock_task_json(tasks.*)";
-static const char tb_notify[] = "INSERT INTO notifications"
-    " (user_id, workspace_id, kind, entity, entity_id, payload)"
-    " VALUES ($1, $2, 'assigned', 1, $3, json_build_object('task_id',"
-    " $3::uuid, 'title', $4::text, 'by', $5::uuid))";
 static const char tb_log[] =
     "INSERT INTO sync_log (scope_id, seq, tx_last_seq, user_id,"
     " entity, entity_id, kind, fields, fhlc)"
@@ -1063,11 +1031,6 @@ tb_prepare(struct tb_req *b, const struct tb_scope *s)
 	b->pt[10] = b->fields.sb.buf;
 	b->pt[11] = b->hlc;
 	b->pt[12] = b->seq;
-	b->pn[0] = b->pt[5];
-	b->pn[1] = b->ws;
-	b->pn[2] = b->id;
-	b->pn[3] = in->title;
-	b->pn[4] = rq->user_id;
 	b->pl[0] = b->ws;
 	b->pl[1] = b->seq;
 	b->pl[2] = b->seq;
@@ -1203,12 +1166,6 @@ static const char tb_bulk_insert[] = "INSERT INTO tasks (id, workspace_id,"
     " FROM jsonb_each(r.meta) WHERE value <> 'null'::jsonb),"
     " tock_fhlc(r.fields, r.hlc), r.seq" TB_ROWS
     " RETURNING id, tock_task_json(tasks.*)";
-static const char tb_bulk_notify[] = "INSERT INTO notifications"
-    " (user_id, workspace_id, kind, entity, entity_id, payload)"
-    " SELECT r.assignee, r.ws, 'assigned', 1, r.id,"
-    " json_build_object('task_id', r.id, 'title', r.title, 'by',"
-    " r.created_by)" TB_ROWS
-    " WHERE r.assignee IS NOT NULL AND r.assignee <> r.created_by";
 static const char tb_bulk_log[] =
     "INSERT INTO sync_log (scope_id, seq, tx_last_seq, user_id,"
     " entity, entity_id, kind, fields, fhlc)"
@@ -1233,7 +1190,6 @@ tb_bulk(struct tb_req *b, int n, struct tb_scope *sc, int nsc,
 	struct pg_call *calls;
 	int *first, *ins;
 	int i, j, k, u, nu = 0, nc = 0, failed, rc, ret = 0;
-	bool notify;
 
 	rows = xcalloc((size_t)n, sizeof *rows);
 	users = xcalloc((size_t)n, sizeof *users);
@@ -1281,17 +1237,9 @@ tb_bulk(struct tb_req *b, int n, struct tb_scope *sc, int nsc,
 	for (u = 0; u < nu; u++) {
 		strbuf_addch(&rows[u], ']');
 		rp[u] = rows[u].buf;
-		notify = false;
-		for (i = first[u]; i < n; i++)
-			if (b[i].live && b[i].job->rq.user_id == users[u] &&
-			    b[i].pn[0] != NULL &&
-			    strcmp(b[i].pn[0], users[u]) != 0)
-				notify = true;
 		tb_call(&calls[nc++], tb_set_user, 1, &users[u], 0);
 		ins[u] = nc;
 		tb_call(&calls[nc++], tb_bulk_insert, 1, &rp[u], 1);
-		if (notify)
-			tb_call(&calls[nc++], tb_bulk_notify, 1, &rp[u], 0);
 		tb_call(&calls[nc++], tb_bulk_log, 1, &rp[u], 0);
 	}
 	tb_call(&calls[nc++], "RELEASE SAVEPOINT tock_gc_bulk", 0, NULL, 0);
@@ -1305,6 +1253,8 @@ tb_bulk(struct tb_req *b, int n, struct tb_scope *sc, int nsc,
 		sc[j].pw[1] = sc[j].last;
 		tb_call(&calls[nc++], tb_set_user, 1, sc[j].pu, 0);
 		tb_call(&calls[nc++], tb_bump, 2, sc[j].pw, 0);
+		/* Poke the scope's subscribers once COMMIT succeeded. */
+		pg_defer_notify(pg, sc[j].id, sc[j].last_seq + sc[j].next);
 	}
 	tb_call(&calls[nc++], "COMMIT", 0, NULL, 0);
 	rc = pg_pipeline(pg, calls, nc, &failed, &err);
@@ -1426,11 +1376,6 @@ api_tasks_create_batch(struct job **jobs, int n, struct pg *pg)
 			tb_call(&calls[nc++], tb_set_user, 1, b[i].pu, 0);
 			owner[nc] = i;
 			tb_call(&calls[nc++], tb_insert, 13, b[i].pt, 1);
-			if (b[i].pn[0] != NULL &&
-			    strcmp(b[i].pn[0], jobs[i]->rq.user_id) != 0) {
-				owner[nc] = i;
-				tb_call(&calls[nc++], tb_notify, 5, b[i].pn, 0);
-			}
 			owner[nc] = i;
 			tb_call(&calls[nc++], tb_log, 9, b[i].pl, 0);
 			owner[nc] = i;
@@ -1448,6 +1393,8 @@ api_tasks_create_batch(struct job **jobs, int n, struct pg *pg)
 			tb_call(&calls[nc++], tb_set_user, 1, sc[j].pu, 0);
 			owner[nc] = -1;
 			tb_call(&calls[nc++], tb_bump, 2, sc[j].pw, 0);
+			pg_defer_notify(pg, sc[j].id, sc[j].last_seq +
+			    sc[j].next);
 		}
 		owner[nc] = -1;
 		tb_call(&calls[nc++], "COMMIT", 0, NULL, 0);

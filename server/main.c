@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * main.c - tock-server: `migrate` the PostgreSQL schema, `serve` the REST
- * API with libwebsockets, or (later) run the notification `worker`.
+ * API with libwebsockets, or run the notification `worker` (notify.c).
  *
  * serve sets up, in order: the configuration, the JWT key, a check of the
  * database (schema version, and a role that row-level security applies
@@ -29,6 +29,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
+#include "notify.h"
 #include "pg.h"
 #include "pool.h"
 #include "proto_api.h"
@@ -244,6 +245,21 @@ out:
 	return rc;
 }
 
+static int
+cmd_worker(struct srv_config *cfg)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	return notify_worker(cfg, &stop_flag);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -263,11 +279,9 @@ main(int argc, char **argv)
 		rc = cmd_migrate(&srv.cfg);
 	else if (strcmp(cmd, "serve") == 0)
 		rc = cmd_serve(&srv);
-	else if (strcmp(cmd, "worker") == 0) {
-		fprintf(stderr, "tock-server: worker is not available yet "
-		    "(notifications issue)\n");
-		rc = 2;
-	} else {
+	else if (strcmp(cmd, "worker") == 0)
+		rc = cmd_worker(&srv.cfg);
+	else {
 		fprintf(stderr, "tock-server: '%s' is not a command; see "
 		    "'tock-server --help'\n", cmd);
 		rc = 2;

@@ -391,12 +391,161 @@ static const char *const m1_initial[] = {
 	NULL,
 };
 
+/*
+ * 2: what sync and notifications need beyond the first schema.
+ *  - tock_recent_scopes: the fan-out's catch-up (fanout.c) asks which
+ *    scopes moved lately; RLS hides scopes from a session that acts as
+ *    nobody, so it reads through this security definer function.
+ *  - indexes for snapshot pages of entries and comments by workspace.
+ *  - notifications, queued by triggers: a change made over REST and one
+ *    pushed by sync queue the same events in the same transaction, and no
+ *    handler can forget one.  The actor is tock_uid(), the user the
+ *    transaction acts as.
+ */
+static const char *const m2_sync_notify[] = {
+	"CREATE FUNCTION tock_recent_scopes(secs integer) RETURNS TABLE"
+	" (id uuid, last_seq bigint) LANGUAGE sql STABLE SECURITY DEFINER"
+	" SET search_path = public, pg_temp AS"
+	" $$ SELECT s.id, s.last_seq FROM scopes s"
+	" WHERE s.updated_at > now() - make_interval(secs => secs) $$",
+	"CREATE INDEX time_entries_ws ON time_entries (workspace_id, id)",
+	"CREATE INDEX comments_ws ON comments (workspace_id, id)",
+	/* A notification's id in the user scope's log (entity 8). */
+	"CREATE FUNCTION tock_notification_uuid(nid bigint) RETURNS uuid"
+	" LANGUAGE sql IMMUTABLE AS $$ SELECT ('00000000-0000-8000-8000-'"
+	" || lpad(to_hex(nid), 12, '0'))::uuid $$",
+	"CREATE UNIQUE INDEX notifications_due_once ON notifications"
+	" (user_id, entity_id) WHERE kind = 'due'",
+	"CREATE INDEX tasks_due ON tasks (due_date)"
+	" WHERE assignee_id IS NOT NULL AND NOT deleted",
+	/* Every kind is on until its user turns it off. */
+	"CREATE FUNCTION tock_notify_on(u uuid, k text) RETURNS boolean"
+	" LANGUAGE sql STABLE SECURITY DEFINER"
+	" SET search_path = public, pg_temp AS"
+	" $$ SELECT coalesce((SELECT enabled FROM notification_prefs"
+	" WHERE user_id = u AND kind = k), true) $$",
+	/* Queue one event for u (unless u turned kind k off) and put it in
+	 * u's private scope's log, so tock inbox has it offline.  The log
+	 * row takes the next seq of that scope under its row lock, as every
+	 * writer does; callers lock recipients in uuid order. */
+	"CREATE FUNCTION tock_notify_add(u uuid, ws uuid, k text, e smallint,"
+	" eid uuid, p jsonb) RETURNS void LANGUAGE plpgsql SECURITY DEFINER"
+	" SET search_path = public, pg_temp AS $$"
+	" DECLARE nid bigint; s bigint; ms bigint; BEGIN"
+	"  IF NOT tock_notify_on(u, k) THEN RETURN; END IF;"
+	"  INSERT INTO notifications (user_id, workspace_id, kind, entity,"
+	"   entity_id, payload) VALUES (u, ws, k, e, eid, p)"
+	"   RETURNING id INTO nid;"
+	"  UPDATE scopes SET last_seq = last_seq + 1, updated_at = now()"
+	"   WHERE id = u RETURNING last_seq INTO s;"
+	"  IF s IS NULL THEN RETURN; END IF;"
+	"  ms := floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint;"
+	"  INSERT INTO sync_log (scope_id, seq, tx_last_seq, user_id, entity,"
+	"   entity_id, kind, fields, fhlc) VALUES (u, s, s, tock_uid(), 8,"
+	"   tock_notification_uuid(nid), 1, p || jsonb_build_object('kind', k,"
+	"   'created_at', ms), jsonb_build_object('kind',"
+	"   lpad(to_hex(ms << 16), 16, '0') || '-0000000000000000'));"
+	" END $$",
+	"CREATE FUNCTION tock_actor_name() RETURNS text LANGUAGE sql STABLE"
+	" SECURITY DEFINER SET search_path = public, pg_temp AS"
+	" $$ SELECT coalesce((SELECT name FROM users WHERE id = tock_uid()),"
+	" 'Someone') $$",
+	/* Assigned to you by someone else (not by yourself). */
+	"CREATE FUNCTION tock_tasks_notify() RETURNS trigger"
+	" LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp"
+	" AS $$ BEGIN"
+	"  IF NEW.assignee_id IS NOT NULL AND NOT NEW.deleted"
+	"   AND NEW.assignee_id IS DISTINCT FROM tock_uid()"
+	"   AND (TG_OP = 'INSERT'"
+	"    OR NEW.assignee_id IS DISTINCT FROM OLD.assignee_id) THEN"
+	"   PERFORM tock_notify_add(NEW.assignee_id, NEW.workspace_id,"
+	"    'assigned', 1::smallint, NEW.id, jsonb_build_object("
+	"    'task_id', NEW.id, 'title', NEW.title, 'by', tock_actor_name(),"
+	"    'workspace', (SELECT name FROM workspaces"
+	"     WHERE id = NEW.workspace_id)));"
+	"  END IF;"
+	"  RETURN NULL;"
+	" END $$",
+	"CREATE TRIGGER tasks_notify AFTER INSERT OR UPDATE OF assignee_id"
+	" ON tasks FOR EACH ROW EXECUTE FUNCTION tock_tasks_notify()",
+	/* A comment: the task's creator and assignee hear of it, never the
+	 * comment's own author. */
+	"CREATE FUNCTION tock_comments_notify() RETURNS trigger"
+	" LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp"
+	" AS $$ DECLARE t tasks; r uuid; BEGIN"
+	"  SELECT * INTO t FROM tasks WHERE id = NEW.task_id;"
+	"  IF NOT FOUND OR NEW.deleted THEN RETURN NULL; END IF;"
+	"  FOR r IN SELECT DISTINCT x FROM unnest(ARRAY[t.created_by,"
+	"   t.assignee_id]) AS x WHERE x IS NOT NULL"
+	"   AND x IS DISTINCT FROM NEW.author_id ORDER BY x LOOP"
+	"   PERFORM tock_notify_add(r, NEW.workspace_id, 'comment',"
+	"    3::smallint, NEW.id, jsonb_build_object('task_id', t.id,"
+	"    'title', t.title, 'comment', NEW.body, 'by', coalesce((SELECT"
+	"    name FROM users WHERE id = NEW.author_id), 'Someone'),"
+	"    'workspace', (SELECT name FROM workspaces"
+	"     WHERE id = NEW.workspace_id)));"
+	"  END LOOP;"
+	"  RETURN NULL;"
+	" END $$",
+	"CREATE TRIGGER comments_notify AFTER INSERT ON comments"
+	" FOR EACH ROW EXECUTE FUNCTION tock_comments_notify()",
+	/* The worker's three statements (notify.c): it connects as the
+	 * application role, which RLS limits to one user's rows. */
+	"CREATE FUNCTION tock_notify_claim() RETURNS TABLE (id bigint,"
+	" kind text, attempts integer, email text, name text, payload jsonb)"
+	" LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$"
+	" WITH c AS (SELECT n.id FROM notifications n"
+	"  WHERE n.status = 'pending' AND n.next_attempt_at <= now()"
+	"  ORDER BY n.next_attempt_at, n.id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+	" UPDATE notifications n SET attempts = n.attempts + 1 FROM c, users u"
+	" WHERE n.id = c.id AND u.id = n.user_id"
+	" RETURNING n.id, n.kind, n.attempts, u.email::text, u.name,"
+	" n.payload $$",
+	"CREATE FUNCTION tock_notify_finish(nid bigint, st text, why text,"
+	" retry_ms bigint) RETURNS void LANGUAGE sql SECURITY DEFINER"
+	" SET search_path = public, pg_temp AS $$"
+	" UPDATE notifications SET status = st, last_error = why,"
+	" sent_at = CASE WHEN st = 'sent' THEN now() END,"
+	" next_attempt_at = CASE WHEN st = 'pending'"
+	"  THEN now() + make_interval(secs => retry_ms / 1000.0)"
+	"  ELSE next_attempt_at END"
+	" WHERE id = nid $$",
+	/* Tasks due within a day, each notified once; several workers may
+	 * scan, so the scan holds an advisory lock.  Answers the queue's
+	 * length for the worker's metrics. */
+	"CREATE FUNCTION tock_notify_due_scan() RETURNS bigint"
+	" LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp"
+	" AS $$ DECLARE t record; BEGIN"
+	"  PERFORM pg_advisory_xact_lock(1953457003002);"
+	"  FOR t IN SELECT k.id, k.assignee_id, k.workspace_id, k.title,"
+	"   k.due_date, w.name FROM tasks k"
+	"   JOIN workspaces w ON w.id = k.workspace_id"
+	"   WHERE k.assignee_id IS NOT NULL AND NOT k.deleted"
+	"   AND k.status IN ('todo', 'in_progress')"
+	"   AND k.due_date <= (now() AT TIME ZONE 'UTC'"
+	"    + interval '24 hours')::date"
+	"   AND k.due_date >= (now() AT TIME ZONE 'UTC')::date"
+	"   AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.kind = 'due'"
+	"    AND n.user_id = k.assignee_id AND n.entity_id = k.id)"
+	"   ORDER BY k.assignee_id LOOP"
+	"   PERFORM tock_notify_add(t.assignee_id, t.workspace_id, 'due',"
+	"    1::smallint, t.id, jsonb_build_object('task_id', t.id,"
+	"    'title', t.title, 'due_date', t.due_date::text,"
+	"    'workspace', t.name));"
+	"  END LOOP;"
+	"  RETURN (SELECT count(*) FROM notifications"
+	"   WHERE status = 'pending');"
+	" END $$",
+	NULL,
+};
+
 static const struct migration {
 	int version;
 	const char *name;
 	const char *const *stmts;
 } migrations[] = {
 	{ 1, "initial schema", m1_initial },
+	{ 2, "sync catch-up and notifications", m2_sync_notify },
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

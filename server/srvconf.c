@@ -28,7 +28,7 @@ static const char help_text[] =
     "commands:\n"
     "  migrate   create or upgrade the database schema (as its owner)\n"
     "  serve     answer the REST API (as the application role)\n"
-    "  worker    send notifications (not available yet)\n"
+    "  worker    send the queued notification emails (TOCK_SMTP_URL)\n"
     "\n"
     "options (each also read from the environment variable shown):\n"
     "  --listen host:port          TOCK_LISTEN (127.0.0.1:8080)\n"
@@ -49,6 +49,10 @@ static const char help_text[] =
     "TOCK_SHUTDOWN_TIMEOUT (30 s), TOCK_QUEUE_MAX (1000),\n"
     "TOCK_RATE_AUTH (10/60), TOCK_RATE_USER (600/60), TOCK_RATE_IP "
     "(1200/60).\n"
+    "worker: TOCK_SMTP_URL, TOCK_SMTP_TLS (try|require), TOCK_SMTP_CA,\n"
+    "TOCK_MAIL_FROM, TOCK_PUBLIC_URL, TOCK_TEMPLATE_DIR,\n"
+    "TOCK_WORKER_POLL_MS, TOCK_WORKER_RETRY_MS, TOCK_WORKER_MAX_ATTEMPTS,\n"
+    "TOCK_WORKER_DUE_SECS, TOCK_WORKER_METRICS_FILE.\n"
     "See tock-server(8).\n";
 
 enum {

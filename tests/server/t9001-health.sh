@@ -11,10 +11,16 @@ COUNT=$((COUNT + 1))
 grep -q 'migrate | serve | worker' "$TMP/help" || fail "--help shows usage"
 COUNT=$((COUNT + 1))
 "$SERVER" worker >"$TMP/out" 2>"$TMP/err"
-expect_eq "$?" 2 "worker exits 2"
+expect_eq "$?" 1 "worker without a database exits 1"
 expect_eq "$(cat "$TMP/err")" \
-    "tock-server: worker is not available yet (notifications issue)" \
-    "worker message"
+    "tock-server: no database: set TOCK_DATABASE_URL" \
+    "worker message without a database"
+TOCK_DATABASE_URL=postgresql:///nowhere "$SERVER" worker >"$TMP/out" \
+    2>"$TMP/err"
+expect_eq "$?" 1 "worker without a mail server exits 1"
+expect_eq "$(cat "$TMP/err")" \
+    "tock-server: no mail server: set TOCK_SMTP_URL (smtp://host:port)" \
+    "worker message without a mail server"
 "$SERVER" frobnicate >/dev/null 2>&1
 expect_eq "$?" 2 "unknown command exits 2"
 TOCK_POOL_MIN=x "$SERVER" serve >/dev/null 2>"$TMP/err"
@@ -43,13 +49,14 @@ wait $M2
 R2=$?
 expect_eq "$R1:$R2" "0:0" "two concurrent migrates succeed"
 expect_eq "$(cat "$TMP/m1" "$TMP/m2" | sort | tr '\n' '|')" \
-    "schema at version 1 (0 migrations applied)|schema at version 1 (1 migration applied)|" \
+    "schema at version 2 (0 migrations applied)|schema at version 2 (2 migrations applied)|" \
     "exactly one of them applied the migration"
 server_migrate
 expect_eq "$(cat "$TMP/migrate.out")" \
-    "schema at version 1 (0 migrations applied)" "migrate is idempotent"
-expect_sql "SELECT version || ':' || name FROM schema_migrations" \
-    "1:initial schema" "schema_migrations records the migration"
+    "schema at version 2 (0 migrations applied)" "migrate is idempotent"
+expect_sql "SELECT version || ':' || name FROM schema_migrations ORDER BY version" \
+    "1:initial schema
+2:sync catch-up and notifications" "schema_migrations records the migrations"
 expect_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'
     AND rowsecurity AND tablename IN ('workspaces', 'memberships', 'tasks',
     'time_entries', 'comments', 'sync_log', 'scopes', 'invitations',
