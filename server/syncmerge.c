@@ -2525,8 +2525,8 @@ push_run(struct push_ctx *c)
 			if (rc == 1 && err.code != TOCK_EBUSY &&
 			    err.code != TOCK_EIO) {
 				log_warnx("sync push of device %s: op %s "
-				    "(seq %lld) failed on its own: %s; rejected "
-				    "as internal", c->device_id, op->id,
+				    "(seq %lld) rejected as internal, it failed "
+				    "on its own: %s", c->device_id, op->id,
 				    (long long)op->seq, err.msg);
 				reject(op, "internal", NULL, "the server could "
 				    "not apply this op");
