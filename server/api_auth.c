@@ -5,8 +5,11 @@
  *
  * A login makes a device; the device's id is the family id of the refresh
  * tokens it gets.  Every refresh marks the presented token rotated and
- * issues the next one of the family; presenting a rotated token again is
- * theft or a bug either way, so the whole family (the device) is revoked.
+ * issues the next one of the family.  Presenting a rotated token again is
+ * theft, so the whole family (the device) is revoked - except within
+ * REFRESH_GRACE_SECS of its rotation while its successor is still unused:
+ * that is a client whose answer was lost (SYNC.md 3.16), and it gets a
+ * new successor while the earlier one is revoked, so one chain stays live.
  * Refresh tokens are stored only as SHA-256.  Access tokens are stateless
  * JWTs: a revoked family stops refreshing, and its last access token dies
  * within 15 minutes.
@@ -30,6 +33,8 @@
 #define ACCESS_TTL 900			/* 15 minutes */
 #define REFRESH_TTL "7 days"
 #define REFRESH_TTL_SECS 604800
+/* How long a rotated refresh token may be retried (its answer lost). */
+#define REFRESH_GRACE_SECS "60"
 #define NAME_MAX_BYTES 400		/* 100 characters of 4 bytes */
 /* pg_advisory_xact_lock key for invite-mode registration. */
 #define REGISTER_LOCK "1953457003002"
@@ -398,7 +403,7 @@ api_refresh(struct req *rq, struct resp *rs, struct pg *pg)
 	char uid[UUID_STRLEN + 1], token[AUTH_TOKEN_LEN + 1];
 	char dws[UUID_STRLEN + 1] = "";
 	char *user_json = NULL;
-	bool in_tx = false;
+	bool in_tx = false, retry;
 	int rc;
 
 	token[0] = '\0';
@@ -416,9 +421,14 @@ api_refresh(struct req *rq, struct resp *rs, struct pg *pg)
 	if ((rc = pg_begin(pg, NULL, &err)) != 0)
 		goto dberr;
 	in_tx = true;
+	/* Column 7: a retry - rotated within the grace, and no token of the
+	 * family rotated since (the successor was never used). */
 	if ((rc = pg_query(pg, &res, &err, "SELECT r.family_id, r.user_id,"
 	    " r.rotated_at IS NOT NULL, r.revoked_at IS NOT NULL,"
-	    " r.expires_at <= now(), tock_user_json(u), u.default_workspace_id"
+	    " r.expires_at <= now(), tock_user_json(u), u.default_workspace_id,"
+	    " r.rotated_at > now() - interval '" REFRESH_GRACE_SECS " seconds'"
+	    "  AND NOT EXISTS (SELECT 1 FROM refresh_tokens n"
+	    "  WHERE n.family_id = r.family_id AND n.rotated_at > r.rotated_at)"
 	    " FROM refresh_tokens r JOIN users u ON u.id = r.user_id"
 	    " WHERE r.token_hash = $1::bytea FOR UPDATE OF r", 1, hash)) != 0)
 		goto dberr;
@@ -433,7 +443,9 @@ api_refresh(struct req *rq, struct resp *rs, struct pg *pg)
 		    "this refresh token was revoked; log in again");
 		goto out;
 	}
-	if (strcmp(pg_value(res, 0, 2), "t") == 0) {
+	retry = strcmp(pg_value(res, 0, 2), "t") == 0 &&
+	    pg_value(res, 0, 7) != NULL && strcmp(pg_value(res, 0, 7), "t") == 0;
+	if (strcmp(pg_value(res, 0, 2), "t") == 0 && !retry) {
 		/* Reuse of a rotated token: someone else may hold the
 		 * family.  Revoke all of it, and commit that. */
 		pg_res_free(res);
@@ -467,11 +479,24 @@ api_refresh(struct req *rq, struct resp *rs, struct pg *pg)
 	pg_res_free(res);
 	res = NULL;
 	if ((rc = pg_query(pg, NULL, &err, "SELECT set_config('tock.user_id',"
-	    " $1, true)", 1, uid)) != 0 ||
-	    (rc = pg_query(pg, NULL, &err, "UPDATE refresh_tokens"
+	    " $1, true)", 1, uid)) != 0)
+		goto dberr;
+	if (retry) {
+		/* The successor we sent may never have arrived: replace it.
+		 * rotated_at stays, so the grace runs from the first use. */
+		if ((rc = pg_query(pg, NULL, &err, "UPDATE refresh_tokens"
+		    " SET revoked_at = now() WHERE family_id = $1"
+		    " AND rotated_at IS NULL AND revoked_at IS NULL", 1,
+		    family)) != 0)
+			goto dberr;
+		log_info("request %s: refresh token of device %s retried "
+		    "within the grace; its successor replaced", rq->id, family);
+	} else if ((rc = pg_query(pg, NULL, &err, "UPDATE refresh_tokens"
 	    " SET rotated_at = now() WHERE token_hash = $1::bytea", 1, hash)) !=
-	    0 ||
-	    (rc = new_refresh(pg, family, uid, token, &err)) != 0 ||
+	    0) {
+		goto dberr;
+	}
+	if ((rc = new_refresh(pg, family, uid, token, &err)) != 0 ||
 	    (rc = pg_query(pg, NULL, &err, "UPDATE devices SET last_seen ="
 	    " now() WHERE id = $1", 1, family)) != 0 ||
 	    (rc = pg_commit(pg, &err)) != 0)

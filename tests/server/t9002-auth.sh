@@ -1,7 +1,8 @@
 #!/bin/sh
 # t9002-auth: register, login, /me, access tokens (alg none, tampered,
-# expired, wrong algorithm), refresh rotation and reuse revoking the
-# family, the cookie, logout, and invitation-only registration.
+# expired, wrong algorithm), refresh rotation, a retry within the grace
+# (SYNC.md 3.16) and reuse after it revoking the family, the cookie,
+# logout, and invitation-only registration.
 . "${TOCK_TEST_LIB:-$(dirname "$0")/lib.sh}"
 
 standard_setup
@@ -186,14 +187,34 @@ expect_sql "SELECT count(DISTINCT family_id), count(*), count(rotated_at)
     FROM refresh_tokens WHERE user_id = '$ALICE' AND family_id =
     (SELECT family_id FROM refresh_tokens WHERE token_hash =
     sha256('$R3'::bytea))" "1|3|2" "one family, rotated on every use"
-# Reuse of R2 (already rotated): the whole family goes.
+FAMILY=$(sql "SELECT family_id FROM refresh_tokens WHERE token_hash =
+    sha256('$R3'::bytea)")
+# R2 again within the grace, R3 unused: a client whose answer was lost.
+# It gets a new successor of the same family; R3 is revoked instead.
+api POST /api/v1/auth/refresh "{\"refresh_token\":\"$R2\"}"
+expect_status 200 "a retry of a just-rotated token within the grace"
+R3B=$(jget "d['refresh_token']")
+expect_json "d['refresh_token'] not in ('$R2', '$R3') and d['device_id'] == '$FAMILY'" \
+    "the retry answers a new token of the same family"
+expect_sql "SELECT family_id FROM refresh_tokens WHERE token_hash =
+    sha256('$R3B'::bytea)" "$FAMILY" "the new token is of the family"
+expect_sql "SELECT count(*) FROM refresh_tokens WHERE family_id = '$FAMILY'
+    AND revoked_at IS NULL AND rotated_at IS NULL" "1" "one live chain"
+api POST /api/v1/auth/refresh "{\"refresh_token\":\"$R3\"}"
+expect_error 401 token_revoked "the earlier successor is revoked"
+expect_sql "SELECT revoked_at IS NULL FROM devices WHERE id = '$FAMILY'" "t" \
+    "a retry does not revoke the device"
+# The grace is over (rotated_at moved back): reuse of R2 is theft, and
+# the whole family goes.
+expect_sql "UPDATE refresh_tokens SET rotated_at = now() - interval '61 seconds'
+    WHERE token_hash = sha256('$R2'::bytea) RETURNING 1" "1" "age R2's rotation"
 api POST /api/v1/auth/refresh "{\"refresh_token\":\"$R2\"}"
 expect_error 401 token_reused "reuse of a rotated refresh token"
-api POST /api/v1/auth/refresh "{\"refresh_token\":\"$R3\"}"
+api POST /api/v1/auth/refresh "{\"refresh_token\":\"$R3B\"}"
 expect_error 401 token_revoked "the newest token of the family is revoked too"
 expect_sql "SELECT count(*) FROM refresh_tokens WHERE family_id =
     (SELECT family_id FROM refresh_tokens WHERE token_hash =
-    sha256('$R3'::bytea)) AND revoked_at IS NULL" "0" \
+    sha256('$R3B'::bytea)) AND revoked_at IS NULL" "0" \
     "every token of the family revoked"
 expect_sql "SELECT revoked_at IS NOT NULL FROM devices WHERE id =
     (SELECT family_id FROM refresh_tokens WHERE token_hash =
@@ -205,6 +226,22 @@ api POST /api/v1/auth/refresh '{}'
 expect_field_error refresh_token "no refresh token"
 api POST /api/v1/auth/refresh '{"refresh_token":7}'
 expect_field_error refresh_token "refresh token of the wrong type"
+
+# Within the grace, but the successor was used already: the client had
+# its answer, so this is theft.
+login alice@example.com correct-horse
+Q1=$REFRESH
+TOKEN=
+api POST /api/v1/auth/refresh "{\"refresh_token\":\"$Q1\"}"
+expect_status 200 "refresh Q1"
+Q2=$(jget "d['refresh_token']")
+api POST /api/v1/auth/refresh "{\"refresh_token\":\"$Q2\"}"
+expect_status 200 "refresh Q2"
+Q3=$(jget "d['refresh_token']")
+api POST /api/v1/auth/refresh "{\"refresh_token\":\"$Q1\"}"
+expect_error 401 token_reused "reuse after the successor was used"
+api POST /api/v1/auth/refresh "{\"refresh_token\":\"$Q3\"}"
+expect_error 401 token_revoked "that family is revoked"
 
 # The browser's way: the cookie.
 login alice@example.com correct-horse
