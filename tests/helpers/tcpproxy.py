@@ -25,6 +25,10 @@ Commands (one line each on the UNIX control socket, answer one line):
                     bytes in [0, MAX] (default 4096) in a random direction:
                     a request that never arrives, or a response lost
                     after the server committed
+  rate BPS          a slow uplink: from now on every connection forwards
+                    at most BPS bytes a second from client to server (0:
+                    no limit), so a long push spans seconds and a test can
+                    act between its batches however loaded the machine is
   target HOST:PORT  forward new connections there (a restarted server)
   stats             JSON counters: accepted, live, cut, bytes_up, bytes_down
   quit              exit
@@ -50,6 +54,7 @@ class Proxy:
         self.mode = "pass"
         self.cut_p = 0.0
         self.cut_max = 4096
+        self.rate = 0
         self.rng = random.Random(seed)
         # Set while data may flow that way; "stall" clears both, "hold"
         # only the server-to-client one.
@@ -123,7 +128,11 @@ class Proxy:
             flowing = self.flowing[direction]
             while True:
                 await flowing.wait()
-                data = await reader.read(65536)
+                # Under a rate limit, read small chunks and pace them
+                # (about 20 a second) rather than bursting 64 KiB.
+                limit = self.rate if direction == "up" else 0
+                data = await reader.read(max(1, limit // 20) if limit
+                                         else 65536)
                 if not data:
                     # Half-close: pass the EOF on, keep the other way open.
                     try:
@@ -148,6 +157,8 @@ class Proxy:
                 writer.write(data)
                 self.stats[key] += len(data)
                 await writer.drain()
+                if limit:
+                    await asyncio.sleep(len(data) / limit)
         except (OSError, ConnectionError):
             return
 
@@ -177,6 +188,12 @@ class Proxy:
                 return "error cut P [MAX]"
             self.cut_p, self.cut_max = p, m
             return "ok cut %g %d" % (p, m)
+        if cmd == "rate" and len(words) == 2:
+            try:
+                self.rate = max(0, int(words[1]))
+            except ValueError:
+                return "error rate BPS"
+            return "ok rate %d" % self.rate
         if cmd == "target" and len(words) == 2:
             host, _, port = words[1].rpartition(":")
             try:
