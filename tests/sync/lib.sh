@@ -13,14 +13,17 @@
 #   syncd_start NAME      tock-syncd -d in the background (log in
 #                         $TMP/r/NAME/syncd.log), waits for its socket
 #   syncd_stop NAME       SIGTERM, deadline, SIGKILL;  syncd_kill NAME
+#   spawn_group NAME OUT CMD...  CMD in the background, own process group
+#                         ($BG_PID);  kill_group PID  SIGKILL that group
 #   ctl NAME JSON         one request on its control socket, answer on stdout
 #   rsql NAME QUERY       sqlite3 on its database
 #   wait_rsql NAME QUERY EXPECTED [S] / wait_pg QUERY EXPECTED [S]
 #                         poll until the query prints EXPECTED (one check)
 #   login_replica NAME EMAIL [PASSWORD]
 #                         register over REST if needed, then tock login
-#   proxy_start, proxy_mode pass|drop|stall, proxy_cut P [MAX],
-#   proxy_target PORT     the fault-injecting proxy (tests/helpers/tcpproxy.py);
+#   proxy_start, proxy_mode pass|drop|stall|hold, proxy_cut P [MAX],
+#   proxy_rate BPS, proxy_target PORT
+#                         the fault-injecting proxy (tests/helpers/tcpproxy.py);
 #                         after proxy_start replicas log in through it
 #   server2_start/server2_stop   a second tock-server on the same database
 #   dump_r NAME WS [UID] / dump_pg WS [UID]   canonical visible rows
@@ -37,6 +40,7 @@ HELPERS=$TOCK_SRC/tests/helpers
 REPLICAS=
 PROXY_PID=
 SERVER2_PID=
+BG_PIDS=
 SYNC_URL=
 export TOCK_SYNCD
 # tock finds tock-syncd on PATH (or through TOCK_SYNCD) in a build tree too.
@@ -58,6 +62,10 @@ sync_cleanup() {
 			fi
 		fi
 	done
+	for _p in $BG_PIDS; do
+		kill -KILL "-$_p" 2>/dev/null || kill -KILL "$_p" 2>/dev/null
+		wait "$_p" 2>/dev/null
+	done
 	for _p in $PROXY_PID $SERVER2_PID; do
 		kill -KILL "$_p" 2>/dev/null
 		wait "$_p" 2>/dev/null
@@ -67,6 +75,28 @@ sync_cleanup() {
 	fi
 }
 trap 'sync_cleanup; cleanup' EXIT
+
+# spawn_group NAME OUTFILE CMD...: run `as NAME CMD...` in the background
+# as its own session and process group ($BG_PID), so that kill_group can
+# take it down with whatever it started (tock sync runs tock-syncd --once).
+spawn_group() {
+	_sn=$1 _so=$2
+	shift 2
+	case $1 in
+	tock) shift; set -- "$TOCK" "$@" ;;
+	tock-syncd) shift; set -- "$TOCK_SYNCD" "$@" ;;
+	esac
+	( _as_env "$_sn"; exec setsid "$@" ) >"$_so" 2>&1 &
+	BG_PID=$!
+	BG_PIDS="$BG_PIDS $BG_PID"
+}
+
+# kill_group PID: SIGKILL its process group and reap it.  (dash's kill
+# takes no "--": "kill -KILL -- -PID" fails there and kills nothing.)
+kill_group() {
+	kill -KILL "-$1" 2>/dev/null || kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
 
 # ms_now / ms_deadline SECS / ms_before DEADLINE: integer-millisecond
 # deadlines (cheaper than starting python on every poll).
@@ -348,6 +378,9 @@ proxy_mode() {
 }
 proxy_cut() {
 	proxy_ctl cut "$@" >/dev/null
+}
+proxy_rate() {
+	proxy_ctl rate "$1" >/dev/null
 }
 proxy_target() {
 	proxy_ctl target "127.0.0.1:$1" >/dev/null
