@@ -17,13 +17,16 @@ DEV=$(rsql a "SELECT v FROM sync_meta WHERE k = 'device_id'")
 expect_sql "SELECT count(*) FROM devices WHERE id = '$DEV' AND user_id = '$ALICE'" 1 \
     "the replica's device is alice's"
 
-# gen_timew FILE BASE_DAY: 4,950 one-minute intervals over 50 tags.
+# gen_timew FILE ROUND: 4,950 one-minute intervals over 50 tags, two
+# minutes apart (6.9 days).  Each round starts 10 days after the previous
+# one: the import is idempotent by the interval's start, so overlapping
+# rounds would import only the new starts (770 ops instead of 5,000).
 gen_timew() {
 	python3 - "$1" "$2" <<'PY'
 import json, sys, datetime
 out, day = sys.argv[1], int(sys.argv[2])
 base = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc) + \
-    datetime.timedelta(days=day)
+    datetime.timedelta(days=10 * day)
 recs = []
 for i in range(4950):
     s = base + datetime.timedelta(minutes=2 * i)
@@ -51,12 +54,15 @@ round() {
 	before_seq=$(rsql a "SELECT max(seq) - 5000 FROM outbox")
 	# Kill as soon as the server has committed a first batch.  (Holding
 	# answers in the proxy would also hold the token refresh before the
-	# push, so this polls instead; pushes go in batches of <= 500.)
+	# push, so this polls instead; pushes go in batches of <= 500.)  A
+	# slow uplink (about 0.5 s a batch) keeps the whole push from landing
+	# between two polls: unthrottled, 5,000 ops took under 0.3 s.
+	proxy_rate 300000
 	if [ "$1" = daemon ]; then
 		syncd_spawn a
 	else
-		( _as_env a; exec setsid "$TOCK" sync ) >"$TMP/sync.out" 2>&1 &
-		SYNC_PID=$!
+		spawn_group a "$TMP/sync.out" tock sync
+		SYNC_PID=$BG_PID
 	fi
 	COUNT=$((COUNT + 1))
 	dl=$(ms_deadline 60)
@@ -67,9 +73,9 @@ round() {
 	if [ "$1" = daemon ]; then
 		syncd_kill a
 	else
-		kill -KILL -- "-$SYNC_PID" 2>/dev/null
-		wait "$SYNC_PID" 2>/dev/null
+		kill_group "$SYNC_PID"
 	fi
+	proxy_rate 0
 	n=$(applied)
 	got=$((n - before_ops))
 	[ "$got" -ge 1 ] && [ "$got" -le 4999 ] ||
