@@ -5,11 +5,12 @@
  * answer.  The per-op merge lives in syncmerge.c.
  *
  * Lock order (the one REST writes use too): device row, then the user's
- * own row when a time entry is pushed (FOR NO KEY UPDATE: it serializes
- * the user's timers against each other and against REST's FOR UPDATE, yet
- * lets the KEY SHARE of an FK check from a REST write that already holds a
- * scope lock through, so a push waiting for that scope cannot deadlock it),
- * then scopes in ascending uuid order, then entity rows.
+ * own row when a time entry is pushed (FOR NO KEY UPDATE, as a REST timer
+ * start takes it: it serializes the user's timers, yet lets the KEY SHARE
+ * of an FK check from a write that already holds a scope lock through, so
+ * one waiting for that scope cannot deadlock it), then scopes in ascending
+ * uuid order (a workspace the push creates last: nobody else knows its
+ * id yet), then entity rows.
  */
 #include <stdio.h>
 #include <stdlib.h>
