@@ -239,9 +239,12 @@ api_register(struct req *rq, struct resp *rs, struct pg *pg)
 	    " ORDER BY workspace_id", 0)) != 0)
 		goto dberr;
 
-	/* The change log: the new workspace and every membership. */
+	/* The change log: the new workspace and every membership; each
+	 * accepted invitation also in the user's own scope (SYNC.md 3.13),
+	 * as api_workspaces.c logs a member added later. */
 	nscopes = 0;
 	scopes[nscopes++] = ws;
+	scopes[nscopes++] = uid;
 	for (i = 0; i < pg_nrows(res) && nscopes < CL_MAX_SCOPES; i++)
 		scopes[nscopes++] = pg_value(res, i, 0);
 	if ((rc = cl_lock(&cl, scopes, nscopes, &err)) != 0)
@@ -257,14 +260,40 @@ api_register(struct req *rq, struct resp *rs, struct pg *pg)
 	strbuf_addstr(&fields, ",\"role\":\"admin\"}");
 	cl_add(&cl, ws, CL_MEMBERSHIP, uid, CL_MEMBERSHIP_CHANGE, fields.buf,
 	    NULL);
-	for (i = 1; i < nscopes; i++) {
+	for (i = 2; i < nscopes; i++) {
+		const char *role = pg_value(res, i - 2, 1);
+		struct pg_res *wn = NULL;
+
 		strbuf_reset(&fields);
 		strbuf_addstr(&fields, "{\"user_id\":");
 		strbuf_add_json_str(&fields, uid);
 		strbuf_addstr(&fields, ",\"role\":");
-		strbuf_add_json_str(&fields, pg_value(res, i - 1, 1));
+		strbuf_add_json_str(&fields, role);
 		strbuf_addch(&fields, '}');
 		cl_add(&cl, scopes[i], CL_MEMBERSHIP, uid, CL_MEMBERSHIP_CHANGE,
+		    fields.buf, NULL);
+		if ((rc = pg_query(pg, &wn, &err, "SELECT name FROM workspaces"
+		    " WHERE id = $1", 1, scopes[i])) != 0)
+			goto dberr;
+		strbuf_reset(&fields);
+		strbuf_addstr(&fields, "{\"workspace_id\":");
+		strbuf_add_json_str(&fields, scopes[i]);
+		strbuf_addstr(&fields, ",\"user_id\":");
+		strbuf_add_json_str(&fields, uid);
+		strbuf_addstr(&fields, ",\"role\":");
+		strbuf_add_json_str(&fields, role);
+		strbuf_addstr(&fields, ",\"name\":");
+		strbuf_add_json_str(&fields, name);
+		strbuf_addstr(&fields, ",\"email\":");
+		strbuf_add_json_str(&fields, email);
+		strbuf_addstr(&fields, ",\"workspace_name\":");
+		if (pg_nrows(wn) == 1 && pg_value(wn, 0, 0) != NULL)
+			strbuf_add_json_str(&fields, pg_value(wn, 0, 0));
+		else
+			strbuf_addstr(&fields, "null");
+		strbuf_addch(&fields, '}');
+		pg_res_free(wn);
+		cl_add(&cl, uid, CL_MEMBERSHIP, uid, CL_MEMBERSHIP_CHANGE,
 		    fields.buf, NULL);
 	}
 	if ((rc = cl_flush(&cl, &err)) != 0)

@@ -7,7 +7,14 @@
  * admins demoting each other at once cannot both succeed).  Adding an
  * email that has no account yet records an invitation, which becomes a
  * membership when that address registers.  Every change enters the
- * workspace's change log.
+ * workspace's change log and the member's own scope (SYNC.md 3.13): that
+ * is how a replica learns of a workspace it was just added to, or lost.
+ *
+ * Row-level security lets a transaction write only the scopes its user
+ * may read, and the member's scope is not the admin's.  So the scopes are
+ * locked and the log written acting as the member (while they are a
+ * member: after the insert, before the delete), and everything else as
+ * the admin.  Both scopes are locked in one cl_lock (uuid order).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +60,91 @@ membership_fields(struct strbuf *sb, const char *uid, const char *role)
 	else
 		strbuf_addstr(sb, "null");
 	strbuf_addch(sb, '}');
+}
+
+/* Who the transaction acts as, for row-level security (until it ends). */
+static int
+act_as(struct pg *pg, const char *uid, struct tock_err *err)
+{
+	return pg_query(pg, NULL, err, "SELECT set_config('tock.user_id', $1,"
+	    " true)", 1, uid);
+}
+
+/* Lock the workspace's scope and the member's, acting as the member (who
+ * must be a member now), then act as the caller again.  0, or -1 after a
+ * 404 (not a member) or an error. */
+static int
+lock_member(struct req *rq, struct resp *rs, struct pg *pg,
+    struct changelog *cl, const char *uid)
+{
+	struct tock_err err = TOCK_ERR_INIT;
+	const char *ids[2] = { rq->param[0], uid };
+	int rc;
+
+	if ((rc = act_as(pg, uid, &err)) != 0 ||
+	    (rc = cl_lock(cl, ids, 2, &err)) != 0 ||
+	    (rc = act_as(pg, rq->user_id, &err)) != 0) {
+		if (rc == TOCK_ENOTFOUND)
+			resp_error(rs, 404, "not_found", "no such member");
+		else
+			api_db_error(rq, rs, rc, &err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The member's copy of a membership change: role NULL when removed. */
+static int
+member_row(struct pg *pg, struct changelog *cl, const char *ws,
+    const char *uid, const char *role, struct tock_err *err)
+{
+	struct pg_res *res = NULL;
+	struct strbuf f = STRBUF_INIT;
+	int rc;
+
+	if ((rc = pg_query(pg, &res, err, "SELECT u.name, u.email, w.name"
+	    " FROM users u, workspaces w WHERE u.id = $2 AND w.id = $1", 2, ws,
+	    uid)) != 0)
+		return rc;
+	if (pg_nrows(res) != 1) {
+		pg_res_free(res);
+		return tock_err_set(err, TOCK_ENOTFOUND, "no member %s of %s",
+		    uid, ws);
+	}
+	strbuf_addstr(&f, "{\"workspace_id\":");
+	strbuf_add_json_str(&f, ws);
+	strbuf_addstr(&f, ",\"user_id\":");
+	strbuf_add_json_str(&f, uid);
+	strbuf_addstr(&f, ",\"role\":");
+	if (role != NULL)
+		strbuf_add_json_str(&f, role);
+	else
+		strbuf_addstr(&f, "null");
+	strbuf_addstr(&f, ",\"name\":");
+	strbuf_add_json_str(&f, pg_value(res, 0, 0));
+	strbuf_addstr(&f, ",\"email\":");
+	strbuf_add_json_str(&f, pg_value(res, 0, 1));
+	strbuf_addstr(&f, ",\"workspace_name\":");
+	strbuf_add_json_str(&f, pg_value(res, 0, 2));
+	strbuf_addch(&f, '}');
+	cl_add(cl, uid, CL_MEMBERSHIP, uid, CL_MEMBERSHIP_CHANGE, f.buf, NULL);
+	strbuf_release(&f);
+	pg_res_free(res);
+	return 0;
+}
+
+/* cl_flush acting as the member (the log of their scope), then as the
+ * caller again. */
+static int
+flush_as_member(struct req *rq, struct pg *pg, struct changelog *cl,
+    const char *uid, struct tock_err *err)
+{
+	int rc;
+
+	if ((rc = act_as(pg, uid, err)) != 0 ||
+	    (rc = cl_flush(cl, err)) != 0)
+		return rc;
+	return act_as(pg, rq->user_id, err);
 }
 
 void
@@ -176,14 +268,14 @@ out:
 	pg_rollback(pg);
 }
 
-/* Begin, check that the caller is an admin of the path's workspace and
- * lock its scope.  0 or -1 (answered). */
+/* Begin and check that the caller is an admin of the path's workspace;
+ * with member non-NULL also lock the two scopes (lock_member).  0 or -1
+ * (answered). */
 static int
 begin_admin(struct req *rq, struct resp *rs, struct pg *pg,
-    struct changelog *cl)
+    struct changelog *cl, const char *member)
 {
 	struct tock_err err = TOCK_ERR_INIT;
-	const char *scope = rq->param[0];
 	char role[8];
 	int rc;
 
@@ -198,11 +290,7 @@ begin_admin(struct req *rq, struct resp *rs, struct pg *pg,
 		    "only an admin of the workspace may change its members");
 		return -1;
 	}
-	if ((rc = cl_lock(cl, &scope, 1, &err)) != 0) {
-		api_db_error(rq, rs, rc, &err);
-		return -1;
-	}
-	return 0;
+	return member != NULL ? lock_member(rq, rs, pg, cl, member) : 0;
 }
 
 void
@@ -224,7 +312,7 @@ api_members_add(struct req *rq, struct resp *rs, struct pg *pg)
 		resp_field_error(rs, "email", "'email' is not a valid address");
 		goto out;
 	}
-	if (begin_admin(rq, rs, pg, &cl) != 0)
+	if (begin_admin(rq, rs, pg, &cl, NULL) != 0)
 		goto out;
 	if ((rc = pg_query(pg, &res, &err, "SELECT id FROM users"
 	    " WHERE email = $1", 1, email)) != 0)
@@ -258,10 +346,14 @@ api_members_add(struct req *rq, struct resp *rs, struct pg *pg)
 	}
 	if (rc != 0)
 		goto dberr;
+	/* A member now, so the scopes can be locked as them. */
+	if (lock_member(rq, rs, pg, &cl, uid) != 0)
+		goto out;
 	membership_fields(&fields, uid, role);
 	cl_add(&cl, rq->param[0], CL_MEMBERSHIP, uid, CL_MEMBERSHIP_CHANGE,
 	    fields.buf, NULL);
-	if ((rc = cl_flush(&cl, &err)) != 0)
+	if ((rc = member_row(pg, &cl, rq->param[0], uid, role, &err)) != 0 ||
+	    (rc = flush_as_member(rq, pg, &cl, uid, &err)) != 0)
 		goto dberr;
 	{
 		const char *params[2] = { rq->param[0], uid };
@@ -344,7 +436,7 @@ api_members_update(struct req *rq, struct resp *rs, struct pg *pg)
 	if (api_param_uuid(rq, rs, 0, "id") != 0 ||
 	    api_param_uuid(rq, rs, 1, "user_id") != 0 ||
 	    body_role(rq, rs, &role) != 0 ||
-	    begin_admin(rq, rs, pg, &cl) != 0 ||
+	    begin_admin(rq, rs, pg, &cl, rq->param[1]) != 0 ||
 	    target_role(rq, rs, pg, old) != 0)
 		goto out;
 	if (strcmp(old, "admin") == 0 && strcmp(role, "admin") != 0) {
@@ -362,7 +454,9 @@ api_members_update(struct req *rq, struct resp *rs, struct pg *pg)
 	membership_fields(&fields, rq->param[1], role);
 	cl_add(&cl, rq->param[0], CL_MEMBERSHIP, rq->param[1],
 	    CL_MEMBERSHIP_CHANGE, fields.buf, NULL);
-	if ((rc = cl_flush(&cl, &err)) != 0)
+	if ((rc = member_row(pg, &cl, rq->param[0], rq->param[1], role,
+	    &err)) != 0 ||
+	    (rc = flush_as_member(rq, pg, &cl, rq->param[1], &err)) != 0)
 		goto dberr;
 	{
 		const char *params[2] = { rq->param[0], rq->param[1] };
@@ -400,7 +494,7 @@ api_members_remove(struct req *rq, struct resp *rs, struct pg *pg)
 	cl_init(&cl, pg, rq->user_id);
 	if (api_param_uuid(rq, rs, 0, "id") != 0 ||
 	    api_param_uuid(rq, rs, 1, "user_id") != 0 ||
-	    begin_admin(rq, rs, pg, &cl) != 0 ||
+	    begin_admin(rq, rs, pg, &cl, rq->param[1]) != 0 ||
 	    target_role(rq, rs, pg, old) != 0)
 		goto out;
 	if (strcmp(old, "admin") == 0 && (rc = last_admin(rq, rs, pg)) != 0) {
@@ -434,14 +528,16 @@ api_members_remove(struct req *rq, struct resp *rs, struct pg *pg)
 		    seqs)) != 0)
 			goto dberr;
 	}
-	if ((rc = pg_query(pg, NULL, &err, "DELETE FROM memberships"
-	    " WHERE workspace_id = $1 AND user_id = $2", 2, rq->param[0],
-	    rq->param[1])) != 0)
-		goto dberr;
 	membership_fields(&fields, rq->param[1], NULL);
 	cl_add(&cl, rq->param[0], CL_MEMBERSHIP, rq->param[1],
 	    CL_MEMBERSHIP_CHANGE, fields.buf, NULL);
-	if ((rc = cl_flush(&cl, &err)) != 0 ||
+	/* The log first: after the delete the member may not write it. */
+	if ((rc = member_row(pg, &cl, rq->param[0], rq->param[1], NULL,
+	    &err)) != 0 ||
+	    (rc = flush_as_member(rq, pg, &cl, rq->param[1], &err)) != 0 ||
+	    (rc = pg_query(pg, NULL, &err, "DELETE FROM memberships"
+	    " WHERE workspace_id = $1 AND user_id = $2", 2, rq->param[0],
+	    rq->param[1])) != 0 ||
 	    (rc = pg_commit(pg, &err)) != 0)
 		goto dberr;
 	resp_json(rs, 204, "", 0);
