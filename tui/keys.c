@@ -21,6 +21,8 @@ static const struct key_binding bindings[] = {
 	{ "generic", '1', REQ_VIEW_TASKS, NULL, "tasks screen" },
 	{ "generic", '2', REQ_VIEW_LOG, NULL, "time log screen" },
 	{ "generic", '3', REQ_VIEW_REPORT, NULL, "week report screen" },
+	{ "generic", '4', REQ_VIEW_SYNC, NULL, "sync screen: state, conflicts, "
+	    "quarantine" },
 	{ "generic", '?', REQ_HELP, "help", "this help" },
 	{ "generic", 'q', REQ_QUIT, "quit", "close this screen; quit from "
 	    "the top one" },
@@ -100,6 +102,9 @@ static const struct key_binding bindings[] = {
 	{ "report", '.', REQ_THIS_PERIOD, "this week", "this week" },
 	{ "report", 'h', REQ_PREV_PERIOD, NULL, NULL },
 	{ "report", 'l', REQ_NEXT_PERIOD, NULL, NULL },
+
+	/* The sync screen. */
+	{ "sync", '\r', REQ_ENTER, "seen", "mark the conflict seen" },
 
 	/* Help. */
 	{ "help", 'q', REQ_BACK, "back", NULL },

@@ -52,6 +52,7 @@ enum req {
 	REQ_VIEW_TASKS,
 	REQ_VIEW_LOG,
 	REQ_VIEW_REPORT,
+	REQ_VIEW_SYNC,
 	REQ_HELP,
 	REQ_REDRAW,
 	REQ_UNDO,
@@ -76,6 +77,7 @@ enum view_id {
 	VIEW_TASKS,
 	VIEW_LOG,
 	VIEW_REPORT,
+	VIEW_SYNC,
 	VIEW_DETAIL,
 	VIEW_HELP,
 	VIEW_COUNT,
@@ -153,6 +155,7 @@ struct tui {
 	int64_t today_start;
 	int64_t today_closed;		/* today, running entry aside */
 	int64_t outbox;			/* ops waiting for sync */
+	char sync_label[64];		/* "synced", "offline", ... */
 	int64_t data_version;
 
 	/* Screens: views[] by id; the current one is stack[depth - 1]. */

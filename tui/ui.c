@@ -5,11 +5,12 @@
  * footer).
  *
  * The loop sleeps in ppoll() on the terminal and, when it can, an
- * inotify watch on the database's directory.  It wakes for a key, for a
- * write to the database (inotify), every 250 ms to compare PRAGMA
- * data_version (the fallback that always works, and the documented one
- * until tock-syncd's subscribe socket exists), and once a second while a
- * timer runs, for the header clock.  It redraws only when something
+ * inotify watch on the database's directory and tock-syncd's event
+ * stream (subscribe on its control socket, retried every 5 s while no
+ * daemon runs).  It wakes for a key, for a pulled change (the daemon's
+ * "changed"), for a write to the database (inotify), every 250 ms to
+ * compare PRAGMA data_version (the fallback that always works), and once
+ * a second while a timer runs, for the header clock.  It redraws only when something
  * changed, so an idle TUI costs nothing but those wake-ups.
  *
  * Signals: SIGINT, SIGTERM and SIGHUP set a flag that the loop acts on
@@ -20,6 +21,7 @@
  * same signal.  atexit() covers exit() from anywhere.
  */
 #include <sys/inotify.h>
+#include <sys/socket.h>
 #include <sys/ioctl.h>
 
 #include <curses.h>
@@ -34,11 +36,13 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "ctlsock.h"
 #include "db.h"
 #include "err.h"
 #include "form.h"
 #include "log.h"
 #include "strbuf.h"
+#include "sync.h"
 #include "text.h"
 #include "timeparse.h"
 #include "tui.h"
@@ -68,6 +72,11 @@ static FILE *null_out, *null_in;
 static int attrs[UA_COUNT];
 static struct strbuf textbuf = STRBUF_INIT;
 static int inotify_fd = -1;
+/* The sync daemon's event stream ({"cmd":"subscribe"}), or -1; tried
+ * again every SUB_RETRY_MS while no daemon runs. */
+static int sub_fd = -1;
+static int64_t sub_next_try;
+#define SUB_RETRY_MS	5000
 static char db_base[256];	/* the database's file name, for inotify */
 
 static void
@@ -324,6 +333,9 @@ ui_fini(void)
 	if (inotify_fd >= 0)
 		close(inotify_fd);
 	inotify_fd = -1;
+	if (sub_fd >= 0)
+		close(sub_fd);
+	sub_fd = -1;
 	strbuf_release(&textbuf);
 }
 
@@ -466,6 +478,44 @@ add_today(const struct entry *e, int at, void *arg)
 	return 0;
 }
 
+/*
+ * The header's sync state: "local" before any login, "offline" when the
+ * last round failed, "synced" when nothing waits; then what waits, and
+ * the conflicts nobody has looked at.
+ */
+static int
+sync_label(struct tui *tui, struct tock_err *err)
+{
+	struct sync_status st;
+	const char *state;
+	size_t n;
+	int rc;
+
+	if ((rc = sync_status_get(tui->db, &st, err)) != 0)
+		return rc;
+	tui->outbox = st.pending;
+	if (st.server_url == NULL)
+		state = "local";
+	else if (st.last_error != NULL)
+		state = "offline";
+	else if (st.pending == 0)
+		state = "synced";
+	else
+		state = "syncing";
+	n = (size_t)snprintf(tui->sync_label, sizeof tui->sync_label, "%s",
+	    state);
+	if (st.pending > 0 && n < sizeof tui->sync_label)
+		n += (size_t)snprintf(tui->sync_label + n,
+		    sizeof tui->sync_label - n, " %s %lld pending",
+		    ui_glyph(tui, G_DOT), (long long)st.pending);
+	if (st.conflicts > 0 && n < sizeof tui->sync_label)
+		snprintf(tui->sync_label + n, sizeof tui->sync_label - n,
+		    " %s %lld conflict%s", ui_glyph(tui, G_DOT),
+		    (long long)st.conflicts, st.conflicts == 1 ? "" : "s");
+	sync_status_release(&st);
+	return 0;
+}
+
 int
 tui_reload_header(struct tui *tui, struct tock_err *err)
 {
@@ -485,7 +535,7 @@ tui_reload_header(struct tui *tui, struct tock_err *err)
 	if ((rc = db_entry_list(tui->db, &f, add_today, &ts, err)) != 0)
 		return rc;
 	tui->today_closed = ts.sum;
-	if ((rc = db_outbox_count(tui->db, &tui->outbox, err)) != 0)
+	if ((rc = sync_label(tui, err)) != 0)
 		return rc;
 	tui->dirty = true;
 	return 0;
@@ -533,13 +583,12 @@ fmt_clock(char *buf, size_t n, int64_t ms)
 static void
 draw_header(struct tui *tui, int64_t now)
 {
-	char clock[32], today[32], right[64], left[96];
+	char clock[32], today[32], right[80], left[96];
 	int ha = ui_attr(tui, UA_HEADER), x, rw, room;
 	const struct entry *r = tui->running;
 
 	ui_fill(tui, 0, 0, tui->cols, ha);
-	snprintf(right, sizeof right, "offline %s %lld pending ",
-	    ui_glyph(tui, G_DOT), (long long)tui->outbox);
+	snprintf(right, sizeof right, "%s ", tui->sync_label);
 	rw = ui_text_right(tui, 0, tui->cols, tui->cols / 3, right, ha);
 	timefmt_duration(today, sizeof today, tui_today_total(tui, now));
 	x = 1;
@@ -713,6 +762,47 @@ read_keys(struct tui *tui)
 	}
 }
 
+/* Subscribe to the daemon's "changed" events when one runs: a pulled
+ * change then shows at once, before inotify or the data_version poll
+ * would see it. */
+static void
+sub_try(int64_t now)
+{
+	static const char req[] = "{\"cmd\":\"subscribe\"}\n";
+
+	if (sub_fd >= 0 || now < sub_next_try)
+		return;
+	sub_next_try = now + SUB_RETRY_MS;
+	if ((sub_fd = ctlsock_connect()) < 0)
+		return;
+	if (send(sub_fd, req, sizeof req - 1, MSG_NOSIGNAL) !=
+	    (ssize_t)(sizeof req - 1)) {
+		close(sub_fd);
+		sub_fd = -1;
+	}
+}
+
+/* Read what the daemon sent; true when it said something changed.  On
+ * EOF the subscription is closed and tried again later. */
+static bool
+sub_drain(void)
+{
+	char buf[1024];
+	bool changed = false;
+	ssize_t n;
+
+	while ((n = read(sub_fd, buf, sizeof buf - 1)) > 0) {
+		buf[n] = '\0';
+		if (strstr(buf, "changed") != NULL)
+			changed = true;
+	}
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		close(sub_fd);
+		sub_fd = -1;
+	}
+	return changed;
+}
+
 /* Reload if another process changed the database. */
 static void
 check_changes(struct tui *tui, int64_t now)
@@ -735,11 +825,11 @@ check_changes(struct tui *tui, int64_t now)
 int
 ui_run(struct tui *tui)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	struct timespec ts;
 	sigset_t none;
 	int64_t now, next_poll, next_tick, wait_ms;
-	int n, nfd;
+	int n, nfd, ino = -1, sub = -1;
 
 	sigemptyset(&none);
 	now = time_now_ms();
@@ -784,17 +874,28 @@ ui_run(struct tui *tui)
 			wait_ms = tui->msg_until - now;
 		if (wait_ms < 0)
 			wait_ms = 0;
+		sub_try(now);
+		if (sub_fd < 0 && sub_next_try - now < wait_ms)
+			wait_ms = sub_next_try - now < 0 ? 0 :
+			    sub_next_try - now;
 		ts.tv_sec = (time_t)(wait_ms / 1000);
 		ts.tv_nsec = (long)(wait_ms % 1000) * 1000000L;
 		pfd[0].fd = STDIN_FILENO;
 		pfd[0].events = POLLIN;
 		pfd[0].revents = 0;
 		nfd = 1;
+		ino = sub = -1;
 		if (inotify_fd >= 0) {
-			pfd[1].fd = inotify_fd;
-			pfd[1].events = POLLIN;
-			pfd[1].revents = 0;
-			nfd = 2;
+			pfd[nfd].fd = inotify_fd;
+			pfd[nfd].events = POLLIN;
+			pfd[nfd].revents = 0;
+			ino = nfd++;
+		}
+		if (sub_fd >= 0) {
+			pfd[nfd].fd = sub_fd;
+			pfd[nfd].events = POLLIN;
+			pfd[nfd].revents = 0;
+			sub = nfd++;
 		}
 		n = ppoll(pfd, (nfds_t)nfd, &ts, &none);
 		if (n < 0) {
@@ -803,7 +904,9 @@ ui_run(struct tui *tui)
 			log_warn("ppoll");
 			return 1;
 		}
-		if (nfd == 2 && (pfd[1].revents & POLLIN) && inotify_drain())
+		if (ino >= 0 && (pfd[ino].revents & POLLIN) && inotify_drain())
+			check_changes(tui, time_now_ms());
+		if (sub >= 0 && pfd[sub].revents != 0 && sub_drain())
 			check_changes(tui, time_now_ms());
 		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
 			break;

@@ -20,6 +20,7 @@ static const struct view_ops *const view_table[VIEW_COUNT] = {
 	[VIEW_TASKS] = &view_tasks_ops,
 	[VIEW_LOG] = &view_log_ops,
 	[VIEW_REPORT] = &view_report_ops,
+	[VIEW_SYNC] = &view_sync_ops,
 	[VIEW_DETAIL] = &view_detail_ops,
 	[VIEW_HELP] = &view_help_ops,
 };
@@ -308,6 +309,9 @@ view_request(struct tui *tui, enum req req)
 		break;
 	case REQ_VIEW_REPORT:
 		view_show(tui, VIEW_REPORT);
+		break;
+	case REQ_VIEW_SYNC:
+		view_show(tui, VIEW_SYNC);
 		break;
 	case REQ_HELP:
 		if (v == tui->views[VIEW_HELP])

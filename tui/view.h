@@ -69,6 +69,7 @@ struct view_ops {
 extern const struct view_ops view_tasks_ops;
 extern const struct view_ops view_log_ops;
 extern const struct view_ops view_report_ops;
+extern const struct view_ops view_sync_ops;
 extern const struct view_ops view_detail_ops;
 extern const struct view_ops view_help_ops;
 

@@ -35,6 +35,7 @@ static const struct {
 	{ "detail", "Task" },
 	{ "log", "Log" },
 	{ "report", "Week" },
+	{ "sync", "Sync" },
 };
 
 static const char *const form_keys[][2] = {

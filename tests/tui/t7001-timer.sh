@@ -11,7 +11,7 @@ ID2=$(sql "SELECT id FROM tasks WHERE num = 2")
 tui_start
 wait_for "First task"
 wait_for "no timer running"
-wait_for "offline · $(sql "SELECT count(*) FROM outbox") pending"
+wait_for "local · $(sql "SELECT count(*) FROM outbox") pending"
 
 # --- s starts the timer on the selected (first) task -----------------------
 keys s
@@ -21,7 +21,7 @@ wait_sql "SELECT task_id = '$ID1', end_time IS NULL, origin, deleted
 wait_sql "SELECT status FROM tasks WHERE id = '$ID1'" "in_progress"
 wait_for "▶ First task  0:00:"
 wait_sql "SELECT count(*) FROM time_entries" "1"
-wait_for "offline · $(sql "SELECT count(*) FROM outbox") pending"
+wait_for "local · $(sql "SELECT count(*) FROM outbox") pending"
 
 # --- the header clock moves by itself --------------------------------------
 clock() {

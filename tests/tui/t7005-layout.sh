@@ -25,7 +25,7 @@ layout() {
 	    row "$((_r - 1))" | grep -q "q quit"' 3 ||
 		fail "${_c}x$_r: no footer on the last line: $SCREEN"
 	check "${_c}x$_r: header on line 0" sh -c \
-	    'printf "%s" "$1" | grep -q "no timer running.*offline · [0-9]* pending"' \
+	    'printf "%s" "$1" | grep -q "no timer running.*local · [0-9]* pending"' \
 	    x "$(row 0)"
 	_end=$(($(col_of "$(row 0)" "pending") + 7))
 	check "${_c}x$_r: sync state ends at the right edge ($_end)" \
@@ -84,6 +84,9 @@ wait_for "1 entry · 2h00m"
 keys Tab
 wait_for "By task"
 wait_for "Total"
+keys Tab
+wait_for "Not logged in: this replica is local only."
+wait_for "Conflicts"
 keys Tab
 wait_for "Task number 1"
 

@@ -48,7 +48,7 @@ wait_exit
 TUI_ENV="LC_ALL=C"
 tui_start
 wait_for "> Plain title"
-wait_for "offline - "
+wait_for "local - "
 wait_for "?????? title"
 screen
 same() {
