@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctlsock.h"
 #include "err.h"
 #include "paths.h"
 #include "strbuf.h"
@@ -242,39 +243,11 @@ syncd_run(const char *const *args, const char *input, struct strbuf *out,
 	return 1;
 }
 
-/* A connected, non-blocking socket to the daemon, or -1. */
-static int
-ctl_connect(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char *path = paths_socket(NULL);
-	int fd;
-
-	if (path == NULL)
-		return -1;
-	if (strlen(path) >= sizeof sa.sun_path) {
-		free(path);
-		return -1;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	free(path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) < 0)
-		return -1;
-	/* A UNIX socket connects at once or fails (ENOENT: no daemon;
-	 * ECONNREFUSED: a stale socket; EAGAIN: backlog full). */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 void
 syncd_kick(void)
 {
 	static const char kick[] = "{\"cmd\":\"kick\"}\n";
-	int fd = ctl_connect();
+	int fd = ctlsock_connect();
 
 	if (fd < 0)
 		return;
@@ -292,7 +265,7 @@ syncd_ask(const char *request, int timeout_ms, char **answer,
 	int64_t deadline = mono_ms() + timeout_ms;
 	size_t off = 0, len;
 	char *line, chunk[4096], *nl;
-	int fd = ctl_connect(), rc = 0;
+	int fd = ctlsock_connect(), rc = 0;
 	struct pollfd p;
 	ssize_t r;
 
