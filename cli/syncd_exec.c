@@ -11,14 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ctlsock.h"
 #include "err.h"
-#include "paths.h"
 #include "strbuf.h"
 #include "syncd_exec.h"
 #include "xmalloc.h"
