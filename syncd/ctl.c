@@ -9,6 +9,10 @@
  *
  * Writes are small and non-blocking; a client that does not read its
  * answers is dropped rather than allowed to stall the daemon.
+ *
+ * A sync waiter is never left hanging on a server that does not answer:
+ * after CTL_SYNC_WAIT_MS the overdue hook may answer it (offline) at
+ * once, else it waits another period.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -29,13 +34,24 @@
 
 #define CTL_MAX_CLIENTS 64
 #define CTL_LINE_MAX 4096
+#define CTL_SYNC_WAIT_MS 8000	/* under the CLI's 10 s patience */
 
 struct client {
 	int fd;
 	struct strbuf in;
 	bool subscribed;
 	uint64_t waiting;	/* sync request number, 0 = none */
+	int64_t due;		/* monotonic ms to ask h.overdue */
 };
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 struct ctl {
 	int lfd;
@@ -131,6 +147,7 @@ command(struct ctl *c, struct client *cl, const char *line, size_t len)
 		c->h.kick(c->h.arg);
 	} else if (strcmp(cmd, "sync") == 0) {
 		cl->waiting = c->h.sync(c->h.arg);
+		cl->due = mono_ms() + CTL_SYNC_WAIT_MS;
 	} else if (strcmp(cmd, "subscribe") == 0) {
 		cl->subscribed = true;
 		ok = say(cl, "{\"ok\":true}");
@@ -192,14 +209,47 @@ accept_one(struct ctl *c)
 	c->n++;
 }
 
+/* Answer the waiters past their due time if the daemon says it is
+ * offline; the poll timeout until the next due time (-1 none). */
+static int
+overdue(struct ctl *c)
+{
+	struct strbuf out = STRBUF_INIT;
+	int64_t now = mono_ms(), next = -1;
+	int i;
+
+	for (i = c->n - 1; i >= 0; i--) {
+		struct client *cl = &c->c[i];
+
+		if (cl->waiting == 0)
+			continue;
+		if (cl->due <= now) {
+			strbuf_reset(&out);
+			if (c->h.overdue != NULL &&
+			    c->h.overdue(c->h.arg, &out)) {
+				cl->waiting = 0;
+				if (!say(cl, out.buf))
+					drop(c, i);
+				continue;
+			}
+			cl->due = now + CTL_SYNC_WAIT_MS;
+		}
+		if (next < 0 || cl->due - now < next)
+			next = cl->due - now;
+	}
+	strbuf_release(&out);
+	return (int)next;
+}
+
 void
 ctl_serve(struct ctl *c, int wake_fd, volatile int *stop,
     void (*on_wake)(void *arg, struct ctl *c), void *arg)
 {
 	struct pollfd pfd[CTL_MAX_CLIENTS + 2];
-	int i, n;
+	int i, n, timeout;
 
 	while (!*stop) {
+		timeout = overdue(c);
 		pfd[0].fd = wake_fd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = c->lfd;
@@ -209,7 +259,7 @@ ctl_serve(struct ctl *c, int wake_fd, volatile int *stop,
 			pfd[i + 2].events = POLLIN;
 		}
 		n = c->n;
-		if (poll(pfd, (nfds_t)n + 2, -1) < 0) {
+		if (poll(pfd, (nfds_t)n + 2, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");

@@ -23,7 +23,11 @@
  * Start-up: lock <db>.syncd.lock (flock; a second daemon exits 1), open
  * the control socket, then daemonise unless -d (stderr goes to
  * $XDG_STATE_HOME/tock/syncd.log), then start the threads - after the
- * fork, which threads would not survive.
+ * fork, which threads would not survive.  Nothing on the main thread
+ * touches the network, so the socket answers at once even when the
+ * server cannot be reached; the worker gets the first access token and
+ * retries failed rounds with backoff (OFFLINE_*_MS), and the link starts
+ * connecting once there is a token.
  * SIGTERM/SIGINT: the worker finishes its round, the link closes, the
  * socket file is removed, exit 0.
  */
@@ -50,6 +54,8 @@
 #define KICK_COALESCE_MS 5
 #define SAFETY_PULL_MS 60000
 #define FRAMES_MAX 256		/* beyond this, drop frames and just pull */
+#define OFFLINE_MIN_MS 1000	/* retry a round that found no server ... */
+#define OFFLINE_MAX_MS 60000	/* ... doubling up to this */
 
 struct frame {
 	struct frame *next;
@@ -208,6 +214,27 @@ ctl_status(void *arg, struct strbuf *out)
 	pthread_mutex_unlock(&d->mu);
 }
 
+/* A sync has waited long: give up on it only when we are offline (a big
+ * snapshot over a live connection may take longer, and that is fine). */
+static bool
+ctl_overdue(void *arg, struct strbuf *out)
+{
+	struct daemon *d = arg;
+	bool offline;
+
+	pthread_mutex_lock(&d->mu);
+	offline = !d->link_up && !d->round_ok;
+	if (offline) {
+		strbuf_addstr(out, "{\"ok\":false,\"code\":\"offline\","
+		    "\"message\":");
+		strbuf_add_json_str(out, d->last_error[0] != '\0' ?
+		    d->last_error : "the server does not answer");
+		strbuf_addch(out, '}');
+	}
+	pthread_mutex_unlock(&d->mu);
+	return offline;
+}
+
 static void
 main_woken(void *arg, struct ctl *c)
 {
@@ -244,6 +271,9 @@ worker_main(void *arg)
 	struct daemon *d = arg;
 	struct sync_transport tp;
 	int64_t next_safety = syncd_now_ms();	/* a round at start */
+	int64_t backoff = 0;			/* ms, 0 = online */
+	bool reached = false;			/* a round succeeded */
+	uint32_t rnd = (uint32_t)getpid();
 
 	session_transport(d->s, &tp);
 	pthread_mutex_lock(&d->mu);
@@ -320,6 +350,24 @@ worker_main(void *arg)
 			else
 				log_info("sync: pushed %d, pulled %d",
 				    st.pushed, st.pulled + st.snapshot_rows);
+			if (rc == TOCK_EIO || rc == TOCK_EBUSY) {
+				/* No server: try again soon, then less
+				 * often (with jitter), not only in 60 s. */
+				backoff = backoff == 0 ? OFFLINE_MIN_MS :
+				    backoff * 2 > OFFLINE_MAX_MS ?
+				    OFFLINE_MAX_MS : backoff * 2;
+				rnd = rnd * 1103515245u + 12345u;
+				next_safety = syncd_now_ms() + backoff / 2 +
+				    (int64_t)(rnd % (uint32_t)(backoff / 2 + 1));
+			} else if (rc == 0 && (backoff != 0 || !reached)) {
+				/* The first token (offline at start), or the
+				 * server is back: the link may connect now. */
+				backoff = 0;
+				reached = true;
+				link_nudge(d->link);
+			}
+			/* New or lost scopes: the server must know. */
+			link_scopes_changed(d->link);
 		}
 
 		pthread_mutex_lock(&d->mu);
@@ -453,7 +501,7 @@ int
 daemon_run(const struct daemon_opts *o)
 {
 	static const struct ctl_hooks ch0 = { NULL, ctl_kick, ctl_sync,
-	    ctl_status };
+	    ctl_status, ctl_overdue };
 	static const struct link_hooks lh0 = { NULL, link_frame, link_state,
 	    link_unauthorized };
 	struct tock_err err = TOCK_ERR_INIT;
@@ -529,9 +577,7 @@ daemon_run(const struct daemon_opts *o)
 		log_warnx("%s", err.msg);
 		goto out;
 	}
-	/* A token before the link's first upgrade; offline is fine here. */
-	if (session_ensure(d.s, &err) != 0)
-		log_warnx("%s", err.msg);
+	/* No network here: the worker's first round gets the token. */
 	if (link_start(&d.link, d.s, d.db_path, &lh, &err) != 0) {
 		log_warnx("%s", err.msg);
 		goto out;

@@ -104,9 +104,11 @@ http_request(struct http *h, const char *method, const char *url,
 	curl_easy_setopt(h->h, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(h->h, CURLOPT_NOSIGNAL, 1L);	/* threads */
 	curl_easy_setopt(h->h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-	/* Slow sync pages are fine; a stalled one is not. */
+	/* Slow sync pages are fine; a stalled one is not (a proxy that
+	 * holds the connection must not hold the daemon's round long). */
 	curl_easy_setopt(h->h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h->h, CURLOPT_LOW_SPEED_TIME, 30L);
+	curl_easy_setopt(h->h, CURLOPT_LOW_SPEED_TIME, 15L);
+	curl_easy_setopt(h->h, CURLOPT_TIMEOUT, 300L);
 	curl_easy_setopt(h->h, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(h->h, CURLOPT_USERAGENT, "tock-syncd/" TOCK_VERSION);
 	curl_easy_setopt(h->h, CURLOPT_WRITEFUNCTION, on_body);

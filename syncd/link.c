@@ -13,6 +13,11 @@
  * Reconnects back off exponentially from 0.5 s to 60 s with full jitter
  * (a random wait in [0, cap]) so a restarted server is not hit by every
  * client at once (SYNC.md P8).  The worker pulls on every (re)connect.
+ *
+ * The server subscribes a connection to the scopes the user may read at
+ * its last hello, so when a round changes the replica's set of scopes
+ * (added to a workspace, removed from one) the link says hello again
+ * (link_scopes_changed); scopes_sig is the set the last hello carried.
  */
 #include <libwebsockets.h>
 #include <pthread.h>
@@ -45,6 +50,8 @@ struct link {
 	int attempt;
 	atomic_int stop;	/* set by other threads, then cancel_service */
 	atomic_int nudge;
+	atomic_int rescope;	/* a round ended: compare the scopes */
+	struct strbuf scopes_sig;	/* "id,id,..." of the last hello */
 	char *urlbuf;		/* lws_parse_uri cuts this up */
 	const char *addr;
 	char *path;
@@ -57,6 +64,43 @@ struct link {
 
 static void connect_now(struct link *l);
 static void retry_cb(lws_sorted_usec_list_t *sul);
+
+/* The replica's live scopes as "id,id,...", the set sync_ws_hello sends
+ * (it leaves out revoked ones). */
+static int
+read_scopes(struct link *l, struct strbuf *out, struct tock_err *err)
+{
+	struct sync_status st;
+	int i, rc;
+
+	memset(&st, 0, sizeof st);
+	strbuf_reset(out);
+	if ((rc = sync_status_get(l->db, &st, err)) != 0)
+		return rc;
+	for (i = 0; i < st.nscopes; i++) {
+		if (strcmp(st.scopes[i].state, "revoked") == 0)
+			continue;
+		strbuf_addstr(out, st.scopes[i].id);
+		strbuf_addch(out, ',');
+	}
+	sync_status_release(&st);
+	return 0;
+}
+
+/* Queue a hello with the current cursors and remember its scopes. */
+static int
+queue_hello(struct link *l, struct lws *wsi, struct tock_err *err)
+{
+	int rc;
+
+	strbuf_reset(&l->tx);
+	strbuf_addf(&l->tx, "%*s", LWS_PRE, "");
+	if ((rc = read_scopes(l, &l->scopes_sig, err)) != 0 ||
+	    (rc = sync_ws_hello(l->db, &l->tx, err)) != 0)
+		return rc;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
 
 static void
 schedule_retry(struct link *l)
@@ -104,6 +148,18 @@ connect_now(struct link *l)
 
 	if (l->stop || l->wsi != NULL)
 		return;
+	/* No token yet (offline at start): an upgrade would only be
+	 * refused.  The worker nudges once it has one. */
+	{
+		char *tok = session_access(l->s);
+
+		if (tok == NULL) {
+			log_debug("link: no access token yet");
+			return;
+		}
+		memset(tok, 0, strlen(tok));
+		free(tok);
+	}
 	memset(&i, 0, sizeof i);
 	i.context = l->ctx;
 	i.address = l->addr;
@@ -157,14 +213,11 @@ callback_tock_sync(struct lws *wsi, enum lws_callback_reasons reason,
 		log_info("link: connected to %s", l->s->server);
 		l->up = true;
 		l->attempt = 0;
-		strbuf_reset(&l->tx);
-		strbuf_addf(&l->tx, "%*s", LWS_PRE, "");
-		if (sync_ws_hello(l->db, &l->tx, &err) != 0) {
+		if (queue_hello(l, wsi, &err) != 0) {
 			log_warnx("link: no hello: %s", err.msg);
 			return -1;
 		}
 		strbuf_reset(&l->rx);
-		lws_callback_on_writable(wsi);
 		if (l->h.state != NULL)
 			l->h.state(l->h.arg, true);
 		break;
@@ -219,6 +272,19 @@ callback_tock_sync(struct lws *wsi, enum lws_callback_reasons reason,
 				lws_sul_cancel(&l->sul);
 				connect_now(l);
 			}
+		}
+		if (l != NULL && atomic_exchange(&l->rescope, 0) && !l->stop &&
+		    l->up && l->wsi != NULL) {
+			struct strbuf now = STRBUF_INIT;
+
+			if (read_scopes(l, &now, &err) != 0) {
+				log_warnx("link: %s", err.msg);
+			} else if (strcmp(now.buf, l->scopes_sig.buf) != 0) {
+				log_info("link: the scopes changed; hello again");
+				if (queue_hello(l, l->wsi, &err) != 0)
+					log_warnx("link: no hello: %s", err.msg);
+			}
+			strbuf_release(&now);
 		}
 		break;
 	default:
@@ -276,6 +342,7 @@ link_start(struct link **out, struct session *s, const char *db_path,
 	l->db_path = strdup(db_path);
 	strbuf_init(&l->rx, LINK_FRAME_MAX);
 	strbuf_init(&l->tx, 0);
+	strbuf_init(&l->scopes_sig, 0);
 	l->urlbuf = strdup(s->server);
 	if (lws_parse_uri(l->urlbuf, &prot, &l->addr, &l->port, &p) != 0 ||
 	    (strcmp(prot, "http") != 0 && strcmp(prot, "https") != 0)) {
@@ -325,6 +392,7 @@ fail:
 	db_close(l->db);
 	strbuf_release(&l->rx);
 	strbuf_release(&l->tx);
+	strbuf_release(&l->scopes_sig);
 	free(l->urlbuf);
 	free(l->path);
 	free(l->db_path);
@@ -340,6 +408,13 @@ link_nudge(struct link *l)
 }
 
 void
+link_scopes_changed(struct link *l)
+{
+	l->rescope = 1;
+	lws_cancel_service(l->ctx);
+}
+
+void
 link_stop(struct link *l)
 {
 	if (l == NULL)
@@ -351,6 +426,7 @@ link_stop(struct link *l)
 	db_close(l->db);
 	strbuf_release(&l->rx);
 	strbuf_release(&l->tx);
+	strbuf_release(&l->scopes_sig);
 	free(l->urlbuf);
 	free(l->path);
 	free(l->db_path);

@@ -9,6 +9,8 @@
  * and a `--request`) must never refresh with the same token: a refresh
  * takes an flock on <db>.syncd.auth, re-reads the stored token (another
  * process may have rotated it), refreshes, stores the new one, unlocks.
+ * When the answer is lost the old token is kept: the server takes it
+ * again within a minute of its rotation as a retry (api_auth.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -244,6 +246,15 @@ session_refresh(struct session *s, struct tock_err *err)
 	}
 	if ((rc = wire_login_parse(resp.buf, resp.len, &a, err)) != 0)
 		goto out;
+	/* The new refresh token is stored before the new access token is
+	 * used: the old one is now rotated, and a crash with only that on
+	 * disk would cost the login after the server's grace.  A network
+	 * error above kept the old one, which the server takes as a retry. */
+	if ((rc = cred_store(s->server, s->user_id, a.refresh_token, NULL,
+	    err)) != 0) {
+		wire_login_release(&a);
+		goto out;
+	}
 	pthread_mutex_lock(&s->mu);
 	scrub_free(s->access);
 	scrub_free(s->refresh);
@@ -255,7 +266,6 @@ session_refresh(struct session *s, struct tock_err *err)
 	s->auth_failed = false;
 	pthread_mutex_unlock(&s->mu);
 	wire_login_release(&a);
-	rc = cred_store(s->server, s->user_id, s->refresh, NULL, err);
 out:
 	if (lfd >= 0)
 		close(lfd);

@@ -162,8 +162,13 @@ struct link_hooks {
  * token of s, hello from db_path's replica, reconnecting with backoff. */
 int link_start(struct link **out, struct session *s, const char *db_path,
     const struct link_hooks *hooks, struct tock_err *err);
-/* The token changed (or the server may be back): try again now. */
+/* The token changed (or the server may be back): try again now.  The
+ * link does not connect before it has an access token. */
 void link_nudge(struct link *l);
+/* A round ended: when the replica's scopes differ from those of the last
+ * hello, send a new hello, so the server subscribes the connection to
+ * the workspaces the replica just learned (or drops lost ones). */
+void link_scopes_changed(struct link *l);
 /* Close and join. */
 void link_stop(struct link *l);
 
@@ -176,6 +181,9 @@ struct ctl_hooks {
 	uint64_t (*sync)(void *arg);
 	/* Fill the status answer (a JSON object) into out. */
 	void (*status)(void *arg, struct strbuf *out);
+	/* A sync waited long: true with the answer in out to give up
+	 * (offline), false to keep waiting. */
+	bool (*overdue)(void *arg, struct strbuf *out);
 };
 int ctl_open(struct ctl **out, const char *path, const struct ctl_hooks *h,
     struct tock_err *err);
