@@ -7,9 +7,10 @@
  * a pull at once, is one SQL statement that answers the whole JSON body
  * (json_agg), run as the user in one pipelined transaction (pg_tx_query:
  * one round trip).  Building the JSON in PostgreSQL avoids shipping each
- * change as columns only to re-encode it, and row-level security decides
- * which scopes and rows are visible, so the membership check cannot drift
- * from the REST one.
+ * change as columns only to re-encode it.  The statements live in
+ * security definer functions (migration 3, migrate.c) that check the
+ * membership once per request instead of a policy call per row read, and
+ * run without JIT: both cost more than the reads themselves.
  *
  * Pages end on a transaction boundary: the first `limit` log rows after
  * the cursor are read, and the page is extended to the last one's
@@ -19,7 +20,7 @@
  *
  * Snapshot: one keyset page per request over the tables in a fixed order
  * (workspace, memberships, tasks, time entries, comments), again one
- * statement; the opaque token is base64url of {"s":snapshot_seq,"t":table,
+ * statement, whose rows this file joins into the array; the opaque token is base64url of {"s":snapshot_seq,"t":table,
  * "k":last id}.
  */
 #include <stdio.h>
@@ -40,68 +41,14 @@
 #define SNAP_LIMIT_DEF 2000
 #define SNAP_LIMIT_MAX 5000
 
-#define ENTITY_NAMES "ARRAY['task','time_entry','comment','workspace'," \
-	"'membership','user_state','conflict']"
-#define KIND_NAMES "ARRAY['create','set','delete','restore','purge'," \
-	"'membership']"
-
 /*
  * $1 json [{"w":wire id,"s":scope uuid,"c":cursor,"u":own user scope}],
  * $2 limit, $3 device id or NULL, $4 true for the one-scope GET answer.
+ * tock_pull (migration 3) is the statement this file used to send, in a
+ * security definer function that checks membership itself.
  */
 static const char pull_sql[] =
-    "WITH req AS ("
-    " SELECT r.ord, r.w, r.s::uuid AS s, r.c, r.u FROM ROWS FROM"
-    " (json_to_recordset($1::json) AS (w text, s text, c bigint,"
-    " u boolean)) WITH ORDINALITY AS r(w, s, c, u, ord)),"
-    " st AS ("
-    " SELECT q.ord, q.w, q.s, q.c, sc.last_seq, sc.compacted_through,"
-    " CASE WHEN q.u THEN 'admin' ELSE (SELECT m.role FROM memberships m"
-    "  WHERE m.workspace_id = q.s AND m.user_id = tock_uid()) END AS role"
-    " FROM req q LEFT JOIN scopes sc ON sc.id = q.s),"
-    " pages AS ("
-    " SELECT st.ord, (SELECT max(x.tx_last_seq) FROM (SELECT l.tx_last_seq"
-    "  FROM sync_log l WHERE l.scope_id = st.s AND l.seq > st.c"
-    "  ORDER BY l.seq LIMIT $2::int) x) AS page_end"
-    " FROM st WHERE st.role IS NOT NULL AND st.last_seq IS NOT NULL"
-    " AND st.c >= st.compacted_through AND st.c <= st.last_seq),"
-    " out AS ("
-    " SELECT st.ord, CASE"
-    " WHEN st.role IS NULL OR st.last_seq IS NULL THEN json_build_object("
-    "  'id', st.w, 'reset', json_build_object('reason', 'access_revoked'))"
-    " WHEN st.c < st.compacted_through THEN json_build_object('id', st.w,"
-    "  'reset', json_build_object('reason', 'cursor_expired'),"
-    "  'head', st.last_seq)"
-    " WHEN st.c > st.last_seq THEN json_build_object('id', st.w,"
-    "  'reset', json_build_object('reason', 'server_rewound'),"
-    "  'head', st.last_seq)"
-    " ELSE json_build_object('id', st.w, 'changes', coalesce((SELECT"
-    "  json_agg(json_build_object('seq', l.seq, 'e', (" ENTITY_NAMES
-    ")[l.entity], 'eid', l.entity_id, 'kind', (" KIND_NAMES ")[l.kind],"
-    "  'fields', l.fields, 'fhlc', l.fhlc, 'by', l.user_id) ORDER BY l.seq)"
-    "  FROM sync_log l WHERE l.scope_id = st.s AND l.seq > st.c"
-    "  AND l.seq <= p.page_end AND (l.entity <> 2 OR st.role <> 'member'"
-    "  OR l.fields->>'user_id' = tock_uid()::text OR EXISTS (SELECT 1"
-    "  FROM time_entries te WHERE te.id = l.entity_id"
-    "  AND te.user_id = tock_uid()))), '[]'),"
-    "  'next_cursor', coalesce(p.page_end, st.c), 'head', st.last_seq,"
-    "  'has_more', coalesce(p.page_end, st.c) < st.last_seq)"
-    " END AS j FROM st LEFT JOIN pages p ON p.ord = st.ord)"
-    " SELECT CASE WHEN $4::boolean THEN (SELECT (jsonb_build_object('v', 1)"
-    " || o.j::jsonb)::text FROM out o ORDER BY o.ord LIMIT 1)"
-    " ELSE json_build_object('v', 1, 'server_time',"
-    " tock_ms(clock_timestamp()), 'applied_through', (SELECT"
-    " d.last_client_seq FROM devices d WHERE d.id = $3::uuid"
-    " AND d.user_id = tock_uid()), 'scopes', coalesce((SELECT"
-    " json_agg(o.j ORDER BY o.ord) FROM out o), '[]'), 'available',"
-    " coalesce((SELECT json_agg(a.j ORDER BY a.k0, a.k) FROM ("
-    " SELECT 0 AS k0, w.id::text AS k, json_build_object('id', w.id,"
-    " 'name', w.name, 'role', m.role, 'head', sc.last_seq) AS j"
-    " FROM memberships m JOIN workspaces w ON w.id = m.workspace_id"
-    " JOIN scopes sc ON sc.id = m.workspace_id WHERE m.user_id = tock_uid()"
-    " UNION ALL SELECT 1, '', json_build_object('id', 'u:' || sc.id,"
-    " 'head', sc.last_seq) FROM scopes sc WHERE sc.id = tock_uid()) a),"
-    " '[]'))::text END";
+    "SELECT tock_pull($1::json, $2::int, $3::uuid, $4::boolean)";
 
 /* 426 with the versions this server speaks. */
 static void
@@ -334,70 +281,17 @@ api_sync_pull(struct req *rq, struct resp *rs, struct pg *pg)
 }
 
 /*
- * The fields of a snapshot row and their clocks: a field without a clock
- * gets the row's earliest one (the creating HLC), or zeros.
- */
-#define SNAP_FHLC(f, h) \
-	"(SELECT coalesce(jsonb_object_agg(k, coalesce(" h "->k, to_jsonb(" \
-	"coalesce((SELECT min(x.v) FROM jsonb_each_text(" h ") x(k, v))," \
-	" '0000000000000000-0000000000000000')))), '{}') FROM" \
-	" jsonb_object_keys(" f ") k)"
-#define SNAP_AFTER(t, col) \
-	" AND ($2::int < " t " OR ($2::int = " t " AND " col " > $3::uuid))"
-
-/*
  * One page: $1 workspace, $2 table of the last row sent (-1 at the
- * start), $3 its id, $4 limit.  Answers the rows (a JSON array), the last
- * row's table and id, the row count, the caller's role and the head.
+ * start), $3 its id, $4 limit.  A row per snapshot row (table, id, JSON),
+ * or one row of NULLs when there are none; every row carries the caller's
+ * role (NULL: not a member) and the head.  tock_snapshot_rows (migration
+ * 3) checks the membership once and reads by keyset.
  */
 static const char snap_sql[] =
-    "SELECT coalesce(json_agg(r.j ORDER BY r.t, r.id), '[]'),"
-    " (array_agg(r.t ORDER BY r.t DESC, r.id DESC))[1],"
-    " (array_agg(r.id ORDER BY r.t DESC, r.id DESC))[1], count(*),"
-    " tock_role($1::uuid), (SELECT last_seq FROM scopes WHERE id = $1::uuid)"
-    " FROM (SELECT * FROM ("
-    "(SELECT 0 AS t, w.id, json_build_object('e', 'workspace', 'eid', w.id,"
-    "  'fields', x.f, 'fhlc', " SNAP_FHLC("x.f", "w.fhlc") ") AS j"
-    " FROM workspaces w CROSS JOIN LATERAL (SELECT jsonb_build_object("
-    " 'name', w.name, 'personal', w.personal, 'created_by', w.created_by,"
-    " 'deleted', false) AS f) x WHERE w.id = $1::uuid" SNAP_AFTER("0", "w.id")
-    ")"
-    " UNION ALL (SELECT 1, m.user_id, json_build_object('e', 'membership',"
-    "  'eid', m.user_id, 'fields', x.f, 'fhlc', " SNAP_FHLC("x.f", "m.fhlc")
-    ") FROM memberships m JOIN users u ON u.id = m.user_id"
-    " CROSS JOIN LATERAL (SELECT jsonb_build_object('user_id', m.user_id,"
-    " 'role', m.role, 'name', u.name, 'email', u.email, 'deleted', false)"
-    " AS f) x WHERE m.workspace_id = $1::uuid" SNAP_AFTER("1", "m.user_id")
-    " ORDER BY m.user_id LIMIT $4::int)"
-    " UNION ALL (SELECT 2, t.id, json_build_object('e', 'task', 'eid', t.id,"
-    "  'fields', x.f, 'fhlc', " SNAP_FHLC("x.f", "t.fhlc") ")"
-    " FROM tasks t CROSS JOIN LATERAL (SELECT jsonb_build_object("
-    " 'workspace_id', t.workspace_id, 'title', t.title, 'description',"
-    " t.description, 'status', t.status, 'assignee_id', t.assignee_id,"
-    " 'created_by', t.created_by, 'created_at', tock_ms(t.created_at),"
-    " 'updated_at', tock_ms(t.updated_at), 'due_date', t.due_date,"
-    " 'deleted', false) || coalesce((SELECT jsonb_object_agg('metadata.'"
-    " || mk.k, mk.v) FROM jsonb_each(t.metadata) mk(k, v)), '{}') AS f) x"
-    " WHERE t.workspace_id = $1::uuid AND NOT t.deleted"
-    SNAP_AFTER("2", "t.id") " ORDER BY t.id LIMIT $4::int)"
-    " UNION ALL (SELECT 3, e.id, json_build_object('e', 'time_entry', 'eid',"
-    "  e.id, 'fields', x.f, 'fhlc', " SNAP_FHLC("x.f", "e.fhlc") ")"
-    " FROM time_entries e CROSS JOIN LATERAL (SELECT jsonb_build_object("
-    " 'workspace_id', e.workspace_id, 'user_id', e.user_id, 'task_id',"
-    " e.task_id, 'origin', e.origin, 'start_time', tock_ms(e.start_time),"
-    " 'end_time', tock_ms(e.end_time), 'end_src', e.end_src, 'notes',"
-    " e.notes, 'deleted', false) AS f) x"
-    " WHERE e.workspace_id = $1::uuid AND NOT e.deleted"
-    SNAP_AFTER("3", "e.id") " ORDER BY e.id LIMIT $4::int)"
-    " UNION ALL (SELECT 4, c.id, json_build_object('e', 'comment', 'eid',"
-    "  c.id, 'fields', x.f, 'fhlc', " SNAP_FHLC("x.f", "c.fhlc") ")"
-    " FROM comments c CROSS JOIN LATERAL (SELECT jsonb_build_object("
-    " 'workspace_id', c.workspace_id, 'task_id', c.task_id, 'author_id',"
-    " c.author_id, 'body', c.body, 'created_at', tock_ms(c.created_at),"
-    " 'deleted', false) AS f) x"
-    " WHERE c.workspace_id = $1::uuid AND NOT c.deleted"
-    SNAP_AFTER("4", "c.id") " ORDER BY c.id LIMIT $4::int)"
-    ") u ORDER BY t, id LIMIT $4::int) r";
+    "SELECT r.tbl, r.rid, r.rj, (SELECT tock_role($1::uuid)),"
+    " (SELECT last_seq FROM scopes WHERE id = $1::uuid)"
+    " FROM (SELECT 1) o LEFT JOIN LATERAL tock_snapshot_rows($1::uuid,"
+    " $2::int, $3::uuid, $4::int) r ON true ORDER BY r.tbl, r.rid";
 
 /* The token: base64url of {"s":seq,"t":table,"k":"id"}. */
 static void
@@ -461,10 +355,10 @@ api_sync_snapshot(struct req *rq, struct resp *rs, struct pg *pg)
 	struct pg_res *res = NULL;
 	const char *scope = req_query_get(rq, "scope");
 	const char *tok = req_query_get(rq, "token");
-	const char *p[4], *rows, *lt, *lid, *cnt;
+	const char *p[4];
 	char last[UUID_STRLEN + 1] = "", lim[24], ts[8], token[256];
 	long long limit, seq = -1;
-	int t = -1, rc;
+	int t = -1, rc, n, i;
 	bool done;
 
 	if (scope == NULL) {
@@ -506,27 +400,29 @@ api_sync_snapshot(struct req *rq, struct resp *rs, struct pg *pg)
 		api_db_error(rq, rs, rc, &err);
 		return;
 	}
-	if (pg_value(res, 0, 4) == NULL) {
+	if (pg_value(res, 0, 3) == NULL) {
 		pg_res_free(res);
 		resp_error(rs, 404, "not_found", "no such workspace");
 		return;
 	}
-	rows = pg_value(res, 0, 0);
-	lt = pg_value(res, 0, 1);
-	lid = pg_value(res, 0, 2);
-	cnt = pg_value(res, 0, 3);
+	n = pg_value(res, 0, 0) != NULL ? pg_nrows(res) : 0;
 	if (seq < 0)
-		seq = strtoll(pg_value(res, 0, 5), NULL, 10);
-	done = strtoll(cnt, NULL, 10) < limit;
+		seq = strtoll(pg_value(res, 0, 4), NULL, 10);
+	done = n < limit;
 	token[0] = '\0';
-	if (!done && lt != NULL && lid != NULL)
-		token_make(token, sizeof token, seq, atoi(lt), lid);
+	if (!done)
+		token_make(token, sizeof token, seq, atoi(pg_value(res, n - 1,
+		    0)), pg_value(res, n - 1, 1));
 	strbuf_reset(&rs->body);
 	strbuf_addstr(&rs->body, "{\"v\":1,\"scope\":");
 	strbuf_add_json_str(&rs->body, scope);
-	strbuf_addstr(&rs->body, ",\"rows\":");
-	strbuf_addstr(&rs->body, rows);
-	strbuf_addf(&rs->body, ",\"snapshot_seq\":%lld,\"token\":\"%s\","
+	strbuf_addstr(&rs->body, ",\"rows\":[");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strbuf_addch(&rs->body, ',');
+		strbuf_addstr(&rs->body, pg_value(res, i, 2));
+	}
+	strbuf_addf(&rs->body, "],\"snapshot_seq\":%lld,\"token\":\"%s\","
 	    "\"done\":%s}", seq, token, done ? "true" : "false");
 	rs->status = 200;
 	pg_res_free(res);

@@ -539,6 +539,177 @@ static const char *const m2_sync_notify[] = {
 	NULL,
 };
 
+/*
+ * 3: the sync read path without per-row policy calls.  Under row-level
+ * security every row a snapshot page or a pull reads called
+ * tock_is_member() (a security definer function, never inlined), and the
+ * statements' estimated cost put them under JIT compilation: a snapshot
+ * ran at ~10,000 rows/s and a pull with nothing new took tens of ms.
+ * These security definer functions check the membership once, then read
+ * only that workspace's rows (members: only their own time entries), so
+ * they are the policy for what they return; every other statement keeps
+ * the policies.  jit is off for them: their work is small per call.
+ *  - tock_clock: a field's clock, or the row's earliest (creating) one.
+ *  - tock_snapshot_rows: one keyset page, table by table in snapshot
+ *    order, each an index range on (workspace_id, id); rows after the
+ *    cursor's table start at the nil uuid, the cursor's table skips the
+ *    cursor row itself (>= and <>, so a generic plan still uses the
+ *    index).  Answers no rows to a non-member.
+ *  - tock_pull: the whole pull answer (api_sync_pull.c), as before.
+ */
+static const char *const m3_sync_read[] = {
+	"CREATE FUNCTION tock_fhlc_min(f jsonb) RETURNS jsonb LANGUAGE"
+	" sql IMMUTABLE AS $$ SELECT to_jsonb(coalesce((SELECT min(v)"
+	" FROM jsonb_each_text(f) x(k, v)),"
+	" '0000000000000000-0000000000000000')) $$",
+	"CREATE FUNCTION tock_clock(f jsonb, k text) RETURNS jsonb"
+	" LANGUAGE sql IMMUTABLE AS $$ SELECT coalesce(f -> k,"
+	" tock_fhlc_min(f)) $$",
+	"CREATE FUNCTION tock_snapshot_rows(ws uuid, after_t integer,"
+	" after_id uuid, n integer) RETURNS TABLE (tbl integer, rid"
+	" uuid, rj json) LANGUAGE plpgsql STABLE SECURITY DEFINER SET"
+	" search_path = public, pg_temp SET jit = off AS $$ DECLARE me"
+	" uuid := tock_uid(); r text; lo uuid; ex uuid; k integer; got"
+	" bigint; nil constant uuid :="
+	" '00000000-0000-0000-0000-000000000000'; BEGIN SELECT m.role"
+	" INTO r FROM memberships m WHERE m.workspace_id = ws AND"
+	" m.user_id = me; IF r IS NULL OR n < 1 THEN RETURN; END IF; IF"
+	" after_t < 0 THEN RETURN QUERY SELECT 0, w.id,"
+	" json_build_object('e', 'workspace', 'eid', w.id, 'fields',"
+	" json_build_object('name', w.name, 'personal', w.personal,"
+	" 'created_by', w.created_by, 'deleted', false), 'fhlc',"
+	" json_build_object('name', tock_clock(w.fhlc, 'name'),"
+	" 'personal', tock_clock(w.fhlc, 'personal'), 'created_by',"
+	" tock_clock(w.fhlc, 'created_by'), 'deleted',"
+	" tock_clock(w.fhlc, 'deleted'))) FROM workspaces w WHERE w.id"
+	" = ws; GET DIAGNOSTICS got = ROW_COUNT; n := n - got::integer;"
+	" END IF; FOR k IN greatest(after_t, 1) .. 4 LOOP EXIT WHEN n <"
+	" 1; IF k = after_t THEN lo := after_id; ex := after_id; ELSE"
+	" lo := nil; ex := NULL; END IF; IF k = 1 THEN RETURN QUERY"
+	" SELECT 1, m.user_id, json_build_object('e', 'membership',"
+	" 'eid', m.user_id, 'fields', json_build_object('user_id',"
+	" m.user_id, 'role', m.role, 'name', u.name, 'email', u.email,"
+	" 'deleted', false), 'fhlc', json_build_object('user_id',"
+	" tock_clock(m.fhlc, 'user_id'), 'role', tock_clock(m.fhlc,"
+	" 'role'), 'name', tock_clock(m.fhlc, 'name'), 'email',"
+	" tock_clock(m.fhlc, 'email'), 'deleted', tock_clock(m.fhlc,"
+	" 'deleted'))) FROM memberships m JOIN users u ON u.id ="
+	" m.user_id WHERE m.workspace_id = ws AND m.user_id >= lo AND"
+	" m.user_id IS DISTINCT FROM ex ORDER BY m.user_id LIMIT n;"
+	" ELSIF k = 2 THEN RETURN QUERY SELECT 2, t.id,"
+	" json_build_object('e', 'task', 'eid', t.id, 'fields', CASE"
+	" WHEN t.metadata = '{}' THEN a.f ELSE a.f || (SELECT"
+	" jsonb_object_agg('metadata.' || mk, mv) FROM"
+	" jsonb_each(t.metadata) x(mk, mv)) END, 'fhlc', CASE WHEN"
+	" t.metadata = '{}' THEN a.c ELSE a.c || (SELECT"
+	" jsonb_object_agg('metadata.' || mk, tock_clock(t.fhlc,"
+	" 'metadata.' || mk)) FROM jsonb_object_keys(t.metadata) mk)"
+	" END) FROM tasks t CROSS JOIN LATERAL (SELECT"
+	" jsonb_build_object('workspace_id', t.workspace_id, 'title',"
+	" t.title, 'description', t.description, 'status', t.status,"
+	" 'assignee_id', t.assignee_id, 'created_by', t.created_by,"
+	" 'created_at', tock_ms(t.created_at), 'updated_at',"
+	" tock_ms(t.updated_at), 'due_date', t.due_date, 'deleted',"
+	" false) AS f, jsonb_build_object('workspace_id',"
+	" tock_clock(t.fhlc, 'workspace_id'), 'title',"
+	" tock_clock(t.fhlc, 'title'), 'description',"
+	" tock_clock(t.fhlc, 'description'), 'status',"
+	" tock_clock(t.fhlc, 'status'), 'assignee_id',"
+	" tock_clock(t.fhlc, 'assignee_id'), 'created_by',"
+	" tock_clock(t.fhlc, 'created_by'), 'created_at',"
+	" tock_clock(t.fhlc, 'created_at'), 'updated_at',"
+	" tock_clock(t.fhlc, 'updated_at'), 'due_date',"
+	" tock_clock(t.fhlc, 'due_date'), 'deleted', tock_clock(t.fhlc,"
+	" 'deleted')) AS c) a WHERE t.workspace_id = ws AND t.id >= lo"
+	" AND t.id IS DISTINCT FROM ex AND NOT t.deleted ORDER BY t.id"
+	" LIMIT n; ELSIF k = 3 THEN RETURN QUERY SELECT 3, e.id,"
+	" json_build_object('e', 'time_entry', 'eid', e.id, 'fields',"
+	" json_build_object('workspace_id', e.workspace_id, 'user_id',"
+	" e.user_id, 'task_id', e.task_id, 'origin', e.origin,"
+	" 'start_time', tock_ms(e.start_time), 'end_time',"
+	" tock_ms(e.end_time), 'end_src', e.end_src, 'notes', e.notes,"
+	" 'deleted', false), 'fhlc', json_build_object('workspace_id',"
+	" tock_clock(e.fhlc, 'workspace_id'), 'user_id',"
+	" tock_clock(e.fhlc, 'user_id'), 'task_id', tock_clock(e.fhlc,"
+	" 'task_id'), 'origin', tock_clock(e.fhlc, 'origin'),"
+	" 'start_time', tock_clock(e.fhlc, 'start_time'), 'end_time',"
+	" tock_clock(e.fhlc, 'end_time'), 'end_src', tock_clock(e.fhlc,"
+	" 'end_src'), 'notes', tock_clock(e.fhlc, 'notes'), 'deleted',"
+	" tock_clock(e.fhlc, 'deleted'))) FROM time_entries e WHERE"
+	" e.workspace_id = ws AND e.id >= lo AND e.id IS DISTINCT FROM"
+	" ex AND NOT e.deleted AND (r <> 'member' OR e.user_id = me)"
+	" ORDER BY e.id LIMIT n; ELSE RETURN QUERY SELECT 4, c.id,"
+	" json_build_object('e', 'comment', 'eid', c.id, 'fields',"
+	" json_build_object('workspace_id', c.workspace_id, 'task_id',"
+	" c.task_id, 'author_id', c.author_id, 'body', c.body,"
+	" 'created_at', tock_ms(c.created_at), 'deleted', false),"
+	" 'fhlc', json_build_object('workspace_id', tock_clock(c.fhlc,"
+	" 'workspace_id'), 'task_id', tock_clock(c.fhlc, 'task_id'),"
+	" 'author_id', tock_clock(c.fhlc, 'author_id'), 'body',"
+	" tock_clock(c.fhlc, 'body'), 'created_at', tock_clock(c.fhlc,"
+	" 'created_at'), 'deleted', tock_clock(c.fhlc, 'deleted')))"
+	" FROM comments c WHERE c.workspace_id = ws AND c.id >= lo AND"
+	" c.id IS DISTINCT FROM ex AND NOT c.deleted ORDER BY c.id"
+	" LIMIT n; END IF; GET DIAGNOSTICS got = ROW_COUNT; n := n -"
+	" got::integer; END LOOP; END $$",
+	"CREATE FUNCTION tock_pull(p_req json, p_lim integer, p_dev"
+	" uuid, p_one boolean) RETURNS text LANGUAGE plpgsql SECURITY"
+	" DEFINER SET search_path = public, pg_temp SET jit = off AS $$"
+	" BEGIN RETURN (WITH req AS ( SELECT r.ord, r.w, r.s::uuid AS"
+	" s, r.c, r.u FROM ROWS FROM (json_to_recordset(p_req) AS (w"
+	" text, s text, c bigint, u boolean)) WITH ORDINALITY AS r(w,"
+	" s, c, u, ord)), st AS ( SELECT q.ord, q.w, q.s, q.c,"
+	" sc.last_seq, sc.compacted_through, CASE WHEN q.u AND q.s ="
+	" tock_uid() THEN 'admin' ELSE (SELECT m.role FROM memberships"
+	" m  WHERE m.workspace_id = q.s AND m.user_id = tock_uid()) END"
+	" AS role FROM req q LEFT JOIN scopes sc ON sc.id = q.s), pages"
+	" AS ( SELECT st.ord, (SELECT max(x.tx_last_seq) FROM (SELECT"
+	" l.tx_last_seq  FROM sync_log l WHERE l.scope_id = st.s AND"
+	" l.seq > st.c  ORDER BY l.seq LIMIT p_lim) x) AS page_end FROM"
+	" st WHERE st.role IS NOT NULL AND st.last_seq IS NOT NULL AND"
+	" st.c >= st.compacted_through AND st.c <= st.last_seq), out AS"
+	" ( SELECT st.ord, CASE WHEN st.role IS NULL OR st.last_seq IS"
+	" NULL THEN json_build_object(  'id', st.w, 'reset',"
+	" json_build_object('reason', 'access_revoked')) WHEN st.c <"
+	" st.compacted_through THEN json_build_object('id', st.w, "
+	" 'reset', json_build_object('reason', 'cursor_expired'), "
+	" 'head', st.last_seq) WHEN st.c > st.last_seq THEN"
+	" json_build_object('id', st.w,  'reset',"
+	" json_build_object('reason', 'server_rewound'),  'head',"
+	" st.last_seq) ELSE json_build_object('id', st.w, 'changes',"
+	" coalesce((SELECT  json_agg(json_build_object('seq', l.seq,"
+	" 'e',"
+	" (ARRAY['task','time_entry','comment','workspace','membership','user_state','conflict'])[l.entity],"
+	" 'eid', l.entity_id, 'kind',"
+	" (ARRAY['create','set','delete','restore','purge','membership'])[l.kind],"
+	"  'fields', l.fields, 'fhlc', l.fhlc, 'by', l.user_id) ORDER"
+	" BY l.seq)  FROM sync_log l WHERE l.scope_id = st.s AND l.seq"
+	" > st.c  AND l.seq <= p.page_end AND (l.entity <> 2 OR st.role"
+	" <> 'member'  OR l.fields->>'user_id' = tock_uid()::text OR"
+	" EXISTS (SELECT 1  FROM time_entries te WHERE te.id ="
+	" l.entity_id  AND te.user_id = tock_uid()))), '[]'), "
+	" 'next_cursor', coalesce(p.page_end, st.c), 'head',"
+	" st.last_seq,  'has_more', coalesce(p.page_end, st.c) <"
+	" st.last_seq) END AS j FROM st LEFT JOIN pages p ON p.ord ="
+	" st.ord) SELECT CASE WHEN p_one THEN (SELECT"
+	" (jsonb_build_object('v', 1) || o.j::jsonb)::text FROM out o"
+	" ORDER BY o.ord LIMIT 1) ELSE json_build_object('v', 1,"
+	" 'server_time', tock_ms(clock_timestamp()), 'applied_through',"
+	" (SELECT d.last_client_seq FROM devices d WHERE d.id = p_dev"
+	" AND d.user_id = tock_uid()), 'scopes', coalesce((SELECT"
+	" json_agg(o.j ORDER BY o.ord) FROM out o), '[]'), 'available',"
+	" coalesce((SELECT json_agg(a.j ORDER BY a.k0, a.k) FROM ("
+	" SELECT 0 AS k0, w.id::text AS k, json_build_object('id',"
+	" w.id, 'name', w.name, 'role', m.role, 'head', sc.last_seq) AS"
+	" j FROM memberships m JOIN workspaces w ON w.id ="
+	" m.workspace_id JOIN scopes sc ON sc.id = m.workspace_id WHERE"
+	" m.user_id = tock_uid() UNION ALL SELECT 1, '',"
+	" json_build_object('id', 'u:' || sc.id, 'head', sc.last_seq)"
+	" FROM scopes sc WHERE sc.id = tock_uid()) a), '[]'))::text"
+	" END); END $$",
+	NULL,
+};
+
 static const struct migration {
 	int version;
 	const char *name;
@@ -546,6 +717,7 @@ static const struct migration {
 } migrations[] = {
 	{ 1, "initial schema", m1_initial },
 	{ 2, "sync catch-up and notifications", m2_sync_notify },
+	{ 3, "sync reads through security definer functions", m3_sync_read },
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
