@@ -44,6 +44,9 @@ const struct cmd_entry cmd_table[] = {
 	  "import timewarrior|taskwarrior|watson|tock FILE|- "
 	  "[--map TAG=TITLE]... [--dry-run] [--json]",
 	  "Import history from other trackers (idempotent)" },
+	{ "inbox", cmd_inbox, LDB, "inbox [--all] [--json] | "
+	  "inbox read N|--all",
+	  "Your notifications: assignments, comments, due tasks (offline)" },
 	{ "log", cmd_log, LRO,
 	  "log [--since WHEN] [--until WHEN] [--task TASK]",
 	  "List time entries by day" },
@@ -60,6 +63,9 @@ const struct cmd_entry cmd_table[] = {
 	  "member ls [--workspace W] | member add EMAIL --role R "
 	  "[--workspace W] | member rm EMAIL [--workspace W]",
 	  "List and manage the members of a workspace" },
+	{ "notify", cmd_notify, LDB, "notify [--json] | "
+	  "notify on|off assigned|comment|due|all...",
+	  "Show or choose which notifications you get (needs the server)" },
 	{ "report", cmd_report, LRO,
 	  "report [--day|--week|--month|--since WHEN [--until WHEN]] "
 	  "[--by task|tag|day|user] [--json|--csv]",

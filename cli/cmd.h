@@ -63,8 +63,8 @@ int cmd_open_db(struct tock_ctx *ctx, bool readonly);
 int cmd_db(struct tock_ctx *ctx);
 
 cmd_fn cmd_add, cmd_comment, cmd_completion, cmd_conflicts, cmd_done,
-    cmd_edit, cmd_entry, cmd_export, cmd_help, cmd_hook, cmd_import, cmd_log,
-    cmd_login, cmd_logout, cmd_ls, cmd_member, cmd_report, cmd_restore,
+    cmd_edit, cmd_entry, cmd_export, cmd_help, cmd_hook, cmd_import, cmd_inbox, cmd_log,
+    cmd_login, cmd_logout, cmd_ls, cmd_member, cmd_notify, cmd_report, cmd_restore,
     cmd_rm, cmd_show, cmd_start, cmd_status, cmd_stop, cmd_sync, cmd_track,
     cmd_ui, cmd_version, cmd_workspace;
 

@@ -113,24 +113,13 @@ member_request(struct tock_ctx *ctx, const char *method, const char *path,
 {
 	struct tock_err err = TOCK_ERR_INIT;
 	struct strbuf out = STRBUF_INIT;
-	const char *args[9];
-	int n = 0, status;
+	int status;
 
-	args[n++] = "--request";
-	args[n++] = method;
-	args[n++] = path;
-	if (data != NULL) {
-		args[n++] = "--data";
-		args[n++] = data;
-	}
-	args[n++] = "--db";
-	args[n++] = ctx->db_path;
-	args[n] = NULL;
 	strbuf_init(&out, 1 << 20);
 	/* The daemon writes this replica too: let go of our handle. */
 	db_close(ctx->db);
 	ctx->db = NULL;
-	status = syncd_run(args, NULL, &out, NULL, &err);
+	status = syncd_request(ctx->db_path, method, path, data, &out, &err);
 	if (status < 0)
 		status = out_fail(&err);
 	else if (status == 0 && ctx->json && out.len > 0)

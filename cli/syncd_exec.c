@@ -241,6 +241,26 @@ syncd_run(const char *const *args, const char *input, struct strbuf *out,
 	return 1;
 }
 
+int
+syncd_request(const char *db_path, const char *method, const char *path,
+    const char *data, struct strbuf *out, struct tock_err *err)
+{
+	const char *args[9];
+	int n = 0;
+
+	args[n++] = "--request";
+	args[n++] = method;
+	args[n++] = path;
+	if (data != NULL) {
+		args[n++] = "--data";
+		args[n++] = data;
+	}
+	args[n++] = "--db";
+	args[n++] = db_path;
+	args[n] = NULL;
+	return syncd_run(args, NULL, out, NULL, err);
+}
+
 void
 syncd_kick(void)
 {

@@ -31,6 +31,16 @@ int syncd_run(const char *const *args, const char *input, struct strbuf *out,
     struct strbuf *errout, struct tock_err *err);
 
 /*
+ * An authenticated REST call through tock-syncd --request on the replica
+ * at db_path (PROTOCOL.md): the answer's body into out, the exit status
+ * (0 for 2xx, 3, 5, 6, 1 as tock's) returned, or -1 with err filled when
+ * tock-syncd could not be run.  data is the JSON body or NULL.  The caller
+ * closes its own database handle first: tock-syncd writes the replica.
+ */
+int syncd_request(const char *db_path, const char *method, const char *path,
+    const char *data, struct strbuf *out, struct tock_err *err);
+
+/*
  * Tell a running daemon that the replica changed: connect without
  * blocking, write {"cmd":"kick"}, close.  Does nothing (quietly) when no
  * daemon listens; never waits.

@@ -28,7 +28,7 @@ enum db_open_flags {
 };
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define DB_SCHEMA_VERSION 4
+#define DB_SCHEMA_VERSION 5
 
 int db_open(struct db **out, const char *path, int flags,
     struct tock_err *err);

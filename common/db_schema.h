@@ -143,6 +143,19 @@ static const char *const db_migrations[] = {
 	"ALTER TABLE conflicts ADD COLUMN server_id TEXT;"
 	"CREATE INDEX conflicts_by_entity ON conflicts(entity_id, field);"
 	"CREATE INDEX outbox_by_scope ON outbox(scope);",
+
+	/* 5: the user's notifications (tock inbox), pulled from the user's
+	 * private scope; n is the local number tock inbox read takes, read
+	 * is local only. */
+	"CREATE TABLE notifications ("
+	"  n INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL,"
+	"  payload TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(payload)),"
+	"  created_at INTEGER NOT NULL,"
+	"  read INTEGER NOT NULL DEFAULT 0,"
+	"  _seq INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX notifications_unread ON notifications(read, n);",
 };
 
 #endif

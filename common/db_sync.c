@@ -520,6 +520,9 @@ apply_membership(struct apply *a, const struct sj_row *r,
     struct tock_err *err);
 static int
 apply_conflict(struct apply *a, const struct sj_row *r, struct tock_err *err);
+static int
+apply_notification(struct apply *a, const struct sj_row *r,
+    struct tock_err *err);
 
 /* Remove a purged row (or hide it when something still points at it). */
 static int
@@ -570,6 +573,8 @@ apply_row(struct apply *a, const struct sj_row *r, struct tock_err *err)
 		return apply_membership(a, r, err);
 	if (strcmp(r->e, "conflict") == 0)
 		return apply_conflict(a, r, err);
+	if (strcmp(r->e, "notification") == 0)
+		return apply_notification(a, r, err);
 	if ((s = spec_get(r->e)) == NULL)
 		return 0;	/* an entity this build does not know */
 	entry = s == &specs[SP_ENTRY];
@@ -895,6 +900,49 @@ apply_conflict(struct apply *a, const struct sj_row *r, struct tock_err *err)
 	if (a->st != NULL)
 		a->st->conflicts += added;
 	return rc;
+}
+
+/*
+ * A notification from the user's private scope (tock inbox): written once,
+ * never merged (the server never changes one); whether it was read is
+ * this replica's own business.
+ */
+static int
+apply_notification(struct apply *a, const struct sj_row *r,
+    struct tock_err *err)
+{
+	const char *kind = text_of(row_field(r, "kind"));
+	const struct sj_field *at = row_field(r, "created_at");
+	sqlite3_stmt *st;
+	int i, rc;
+
+	if (kind == NULL)
+		return 0;
+	strbuf_reset(&a->meta);
+	strbuf_addch(&a->meta, '{');
+	for (i = 0; i < r->nf; i++) {
+		if (i > 0)
+			strbuf_addch(&a->meta, ',');
+		strbuf_add_json_str(&a->meta, r->f[i].name);
+		strbuf_addch(&a->meta, ':');
+		val_json(&a->meta, &r->f[i]);
+	}
+	strbuf_addch(&a->meta, '}');
+	if ((st = dbi_stmt(a->db, "INSERT INTO notifications(id, kind, "
+	    "payload, created_at, _seq) VALUES (?1, ?2, ?3, ?4, ?5) "
+	    "ON CONFLICT(id) DO NOTHING", err)) == NULL)
+		return TOCK_ERR;
+	sqlite3_bind_text(st, 1, r->eid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->meta.buf, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, at != NULL && at->type == SJ_INT ? at->num :
+	    time_now_ms());
+	sqlite3_bind_int64(st, 5, r->seq);
+	if ((rc = dbi_step_done(a->db, st, err, "cannot store notification")))
+		return rc;
+	if (sqlite3_changes(a->db->h) > 0)
+		a->changed++;
+	return 0;
 }
 
 /* Short numbers for the tasks a page touched.  A few: the smallest free

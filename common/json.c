@@ -943,6 +943,21 @@ json_meta_string(const char *metadata, const char *key)
 	return s;
 }
 
+char *
+json_member(const char *obj, const char *key)
+{
+	cJSON *o = parse_stored_object(obj);
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+	char *s = NULL, *p;
+
+	if (it != NULL && (p = cJSON_PrintUnformatted(it)) != NULL) {
+		s = xstrdup(p);
+		cJSON_free(p);
+	}
+	cJSON_Delete(o);
+	return s;
+}
+
 static bool
 strv_has(char *const *v, const char *s)
 {

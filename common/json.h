@@ -85,6 +85,9 @@ char **json_meta_tags(const char *metadata);
 void json_strv_free(char **v);
 /* A string value of metadata[key] (malloc'd), or NULL. */
 char *json_meta_string(const char *metadata, const char *key);
+/* obj[key] as compact JSON text (malloc'd), or NULL when obj is not an
+ * object or has no such key: a server answer's nested parts. */
+char *json_member(const char *obj, const char *key);
 /* The tags array after adding add[] and removing del[] (NULL-terminated
  * lists; either may be NULL), as malloc'd JSON array text, order kept and
  * no duplicates. */
