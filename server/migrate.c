@@ -548,7 +548,9 @@ static const char *const m2_sync_notify[] = {
  * These security definer functions check the membership once, then read
  * only that workspace's rows (members: only their own time entries), so
  * they are the policy for what they return; every other statement keeps
- * the policies.  jit is off for them: their work is small per call.
+ * the policies.  jit is off for them (their work is small per call), and
+ * their plans are generic: PL/pgSQL would otherwise replan the pull,
+ * whose generic estimate looks dear, on every call.
  *  - tock_clock: a field's clock, or the row's earliest (creating) one.
  *  - tock_snapshot_rows: one keyset page, table by table in snapshot
  *    order, each an index range on (workspace_id, id); rows after the
@@ -568,7 +570,8 @@ static const char *const m3_sync_read[] = {
 	"CREATE FUNCTION tock_snapshot_rows(ws uuid, after_t integer,"
 	" after_id uuid, n integer) RETURNS TABLE (tbl integer, rid"
 	" uuid, rj json) LANGUAGE plpgsql STABLE SECURITY DEFINER SET"
-	" search_path = public, pg_temp SET jit = off AS $$ DECLARE me"
+	" search_path = public, pg_temp SET jit = off"
+	" SET plan_cache_mode = force_generic_plan AS $$ DECLARE me"
 	" uuid := tock_uid(); r text; lo uuid; ex uuid; k integer; got"
 	" bigint; nil constant uuid :="
 	" '00000000-0000-0000-0000-000000000000'; BEGIN SELECT m.role"
@@ -654,7 +657,8 @@ static const char *const m3_sync_read[] = {
 	" got::integer; END LOOP; END $$",
 	"CREATE FUNCTION tock_pull(p_req json, p_lim integer, p_dev"
 	" uuid, p_one boolean) RETURNS text LANGUAGE plpgsql SECURITY"
-	" DEFINER SET search_path = public, pg_temp SET jit = off AS $$"
+	" DEFINER SET search_path = public, pg_temp SET jit = off"
+	" SET plan_cache_mode = force_generic_plan AS $$"
 	" BEGIN RETURN (WITH req AS ( SELECT r.ord, r.w, r.s::uuid AS"
 	" s, r.c, r.u FROM ROWS FROM (json_to_recordset(p_req) AS (w"
 	" text, s text, c bigint, u boolean)) WITH ORDINALITY AS r(w,"
