@@ -684,7 +684,7 @@ static const char *const m3_sync_read[] = {
 	" coalesce((SELECT  json_agg(json_build_object('seq', l.seq,"
 	" 'e',"
 	" (ARRAY['task','time_entry','comment','workspace',"
-	"'membership','user_state','conflict'])[l.entity],"
+	"'membership','user_state','conflict','notification'])[l.entity],"
 	" 'eid', l.entity_id, 'kind',"
 	" (ARRAY['create','set','delete','restore','purge','membership'])[l.kind],"
 	"  'fields', l.fields, 'fhlc', l.fhlc, 'by', l.user_id) ORDER"
