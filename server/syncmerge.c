@@ -757,13 +757,14 @@ struct te {
 	int64_t stop_at, auto_at, edit_end;	/* -1 = none */
 	char stop_hlc[HLC_STRLEN + 1], auto_hlc[HLC_STRLEN + 1],
 	    edit_hlc[HLC_STRLEN + 1];
+	char end_fhlc[HLC_STRLEN + 1];	/* fhlc.end_time of the row */
 };
 
 #define TE_COLS \
 	"id, workspace_id, user_id, task_id, origin = 'manual', deleted," \
 	" tock_ms(start_time), tock_ms(end_time), end_src, notes, start_hlc," \
 	" tock_ms(stop_at), stop_hlc, tock_ms(auto_at), auto_hlc," \
-	" tock_ms(edit_end), edit_hlc"
+	" tock_ms(edit_end), edit_hlc, fhlc->>'end_time'"
 #define TE_FIELDS \
 	"jsonb_build_object('workspace_id', workspace_id, 'user_id'," \
 	" user_id, 'task_id', task_id, 'origin', origin, 'start_time'," \
@@ -781,6 +782,8 @@ cpy(char *dst, size_t n, const char *v)
 {
 	snprintf(dst, n, "%s", v != NULL ? v : "");
 }
+
+static void end_json(struct strbuf *b, const struct te *t);
 
 static void
 te_read(struct te *t, const struct pg_res *res, int row)
@@ -803,6 +806,35 @@ te_read(struct te *t, const struct pg_res *res, int row)
 	cpy(t->auto_hlc, sizeof t->auto_hlc, pg_value(res, row, 14));
 	t->edit_end = i64(pg_value(res, row, 15));
 	cpy(t->edit_hlc, sizeof t->edit_hlc, pg_value(res, row, 16));
+	cpy(t->end_fhlc, sizeof t->end_fhlc, pg_value(res, row, 17));
+}
+
+/* A server clock for a derived end: newer than the op and than the row's
+ * end clock, which is at least every client clock that wrote this end
+ * (another instance's srvhlc may not have seen them). */
+static void
+end_stamp(char hlc[HLC_STRLEN + 1], const char *op_hlc, const char *row_hlc)
+{
+	srvhlc_next(hlc, op_hlc);
+	if (row_hlc != NULL && row_hlc[0] != '\0' && strcmp(hlc, row_hlc) <= 0)
+		srvhlc_next(hlc, row_hlc);
+}
+
+/* The log row's fields and fhlc of a derived end stamped with hlc. */
+static void
+end_row(struct strbuf *f, struct strbuf *ph, const struct te *t,
+    const char *hlc)
+{
+	strbuf_reset(f);
+	strbuf_reset(ph);
+	strbuf_addch(f, '{');
+	end_json(f, t);
+	strbuf_addch(f, '}');
+	strbuf_addstr(ph, "{\"end_time\":");
+	strbuf_add_json_str(ph, hlc);
+	strbuf_addstr(ph, ",\"end_src\":");
+	strbuf_add_json_str(ph, hlc);
+	strbuf_addch(ph, '}');
 }
 
 /* ended_at as a pure function of the stops, newer starts and the edit. */
@@ -1098,17 +1130,8 @@ timer_effects(struct run *r, struct push_op *op, int64_t ystart)
 			rc = -1;
 		} else {
 			/* A server HLC: newer than anything on the row. */
-			srvhlc_next(hlc, op->hlc);
-			strbuf_reset(&f);
-			strbuf_reset(&ph);
-			strbuf_addch(&f, '{');
-			end_json(&f, &x);
-			strbuf_addch(&f, '}');
-			strbuf_addstr(&ph, "{\"end_time\":");
-			strbuf_add_json_str(&ph, hlc);
-			strbuf_addstr(&ph, ",\"end_src\":");
-			strbuf_add_json_str(&ph, hlc);
-			strbuf_addch(&ph, '}');
+			end_stamp(hlc, op->hlc, x.end_fhlc);
+			end_row(&f, &ph, &x, hlc);
 			seq = old_end != x.end || strcmp(old_src, x.end_src) != 0 ?
 			    seq_next(xs) : 0;
 			if (seq == 0) {
@@ -1155,9 +1178,9 @@ do_entry(struct run *r, struct push_op *op, struct scope *s, bool fresh)
 	    sup = STRBUF_INIT, confs = STRBUF_INIT;
 	const char *sv, *have;
 	char hlc[HLC_STRLEN + 1];
-	int64_t v, seq, old_end;
+	int64_t v, seq, old_end, mine_end = -1;
 	int i, k, rc = 0, nf = 0;
-	bool b, exists, endmoved;
+	bool b, exists, endmoved, mine;
 	char old_src[8];
 
 	memset(&t, 0, sizeof t);
@@ -1310,17 +1333,39 @@ do_entry(struct run *r, struct push_op *op, struct scope *s, bool fresh)
 
 			fhlc_all(&ph, keys, 9, op->hlc);
 		}
-		pend_te(r, &t, ph.buf, seq);
 		log_add(r, s, seq, op->id, CL_TIME_ENTRY, t.id, CL_CREATE,
 		    f.buf, ph.buf, op->hlc);
 		applied(op, seq, &sup, &confs);
+		if (!t.manual && (t.end != t.stop_at || strcmp(t.end_src,
+		    t.stop_at >= 0 ? "stop" : "") != 0)) {
+			/* A newer start ended it already.  The device keeps
+			 * its own end (clock: this op, or a later stop of
+			 * it) unless the server's carries a newer clock. */
+			static const char *const keys[] = { "workspace_id",
+				"user_id", "task_id", "origin", "start_time",
+				"notes", "deleted" };
+			struct strbuf ef = STRBUF_INIT, eh = STRBUF_INIT;
+
+			end_stamp(hlc, op->hlc, NULL);
+			end_row(&ef, &eh, &t, hlc);
+			seq = seq_next(s);
+			log_add(r, s, seq, NULL, CL_TIME_ENTRY, t.id, CL_SET,
+			    ef.buf, eh.buf, hlc);
+			strbuf_reset(&ph);
+			fhlc_all(&ph, keys, 7, op->hlc);
+			strbuf_setlen(&ph, ph.len - 1);
+			strbuf_addf(&ph, ",%s", eh.buf + 1);
+			strbuf_release(&ef);
+			strbuf_release(&eh);
+		}
+		pend_te(r, &t, ph.buf, seq);
 		goto out;
 	}
 
 	te_read(&t, res, 0);
-	current_json(&cur, pg_value(res, 0, 17), pg_value(res, 0, 18));
-	if (rjson_parse(&rowh, pg_value(res, 0, 18),
-	    strlen(pg_value(res, 0, 18)), 8, &r->err) != 0)
+	current_json(&cur, pg_value(res, 0, 18), pg_value(res, 0, 19));
+	if (rjson_parse(&rowh, pg_value(res, 0, 19),
+	    strlen(pg_value(res, 0, 19)), 8, &r->err) != 0)
 		goto dberr;
 	if (strcmp(t.ws, s->id) != 0) {
 		reject(op, "invalid", cur.buf, "the entry is in another scope");
@@ -1358,6 +1403,9 @@ do_entry(struct run *r, struct push_op *op, struct scope *s, bool fresh)
 	}
 	old_end = t.end;
 	snprintf(old_src, sizeof old_src, "%s", t.end_src);
+	/* What the pushing device now believes the end is. */
+	mine = !t.manual && rjson_get_int(op->fields, "end_time", &mine_end,
+	    NULL) == RJ_VALUE;
 	strbuf_addch(&f, '{');
 	strbuf_addch(&ph, '{');
 	for (i = 0; i < in.n; i++) {
@@ -1438,13 +1486,18 @@ do_entry(struct run *r, struct push_op *op, struct scope *s, bool fresh)
 		goto out;
 	}
 	endmoved = t.end != old_end || strcmp(old_src, t.end_src) != 0;
+	/* A stop or edit that did not become the end (or did, but with a
+	 * clock newer than the row's end clock) is still the end on the
+	 * device that sent it, under the op's clock: only a newer server
+	 * clock moves it there (SYNC.md 3.8 is strict LWW). */
+	if (mine && (t.end != mine_end || strcmp(t.end_src,
+	    op->kind == OP_TIMER_STOP ? "stop" : "edit") != 0 ||
+	    hlc_gt(op->hlc, t.end_fhlc)))
+		endmoved = true;
 	if (endmoved) {
 		/* The derived end carries a server clock newer than the
 		 * row's, so replicas' LWW follows the server. */
-		srvhlc_next(hlc, op->hlc);
-		if ((have = sget(rowh, "end_time")) != NULL &&
-		    strcmp(hlc, have) <= 0)
-			srvhlc_next(hlc, have);
+		end_stamp(hlc, op->hlc, t.end_fhlc);
 		strbuf_addstr(&f, nf ? "," : "");
 		end_json(&f, &t);
 		strbuf_addstr(&ph, nf ? ",\"end_time\":" : "\"end_time\":");

@@ -132,8 +132,11 @@ for order in laptop_first phone_first; do
 		TOKEN=$TOK_P DEV=$DEV_P; push "$(echo "$PHONE" | sed 's/SEQ1/1/')"
 		expect_json "d['results'][0]['status'] == 'applied'" "$order: phone applied"
 		TOKEN=$TOK_L DEV=$DEV_L; push "$(echo "$LAPTOP" | sed 's/SEQ1/1/; s/SEQ2/2/')"
-		# The stop at 10:00 is kept (stop_at) but the end stays 09:30.
-		expect_json "[r['status'] for r in d['results']] == ['applied', 'superseded']" "$order: laptop start applied, stop superseded"
+		# The stop at 10:00 is kept (stop_at) but the end stays 09:30;
+		# the stop is answered applied with a row carrying that end
+		# under a server clock newer than the stop's (t9106).
+		expect_json "[r['status'] for r in d['results']] == ['applied', 'applied']" "$order: laptop start and stop applied"
+		expect_sql "SELECT count(*) FROM sync_log WHERE entity_id = '$EA' AND fields->>'end_time' = '$S_B' AND fhlc->>'end_time' > '$(hlc_at $((S_A + 20)) $N1)'" 2 "$order: A's end logged under newer clocks"
 	fi
 	expect_sql "SELECT tock_ms(end_time) || '|' || end_src FROM time_entries WHERE id = '$EA'" "$S_B|auto" "$order: A ends at B's start, auto"
 	expect_sql "SELECT end_time IS NULL FROM time_entries WHERE id = '$EB'" t "$order: B runs"
