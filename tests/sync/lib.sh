@@ -28,6 +28,7 @@
 #   server2_start/server2_stop   a second tock-server on the same database
 #   dump_r NAME WS [UID] / dump_pg WS [UID]   canonical visible rows
 #   expect_same NAME WS [UID] / wait_same NAME WS [UID] [S]
+#   phase TEXT            TEXT with the seconds elapsed, on stdout
 # Everything (daemons, proxy, servers, cluster, directories) is killed and
 # removed on exit.  Waits poll against deadlines; no fixed sleeps.
 
@@ -75,6 +76,9 @@ sync_cleanup() {
 	fi
 }
 trap 'sync_cleanup; cleanup' EXIT
+# A closed pipe or terminal must not skip the clean-up either.
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
 
 # spawn_group NAME OUTFILE CMD...: run `as NAME CMD...` in the background
 # as its own session and process group ($BG_PID), so that kill_group can
@@ -108,6 +112,15 @@ ms_deadline() {
 }
 ms_before() {
 	[ "$(date +%s%3N)" -lt "$1" ]
+}
+
+# phase TEXT: print TEXT with the seconds since the test began, so a slow
+# run's log shows which part took the time.
+T_BEGIN=$(date +%s%3N)
+phase() {
+	_e=$(($(date +%s%3N) - T_BEGIN))
+	printf '%s: +%d.%01d s: %s\n' "$TEST_NAME" $((_e / 1000)) \
+	    $((_e % 1000 / 100)) "$*"
 }
 
 # _as_env NAME: export replica NAME's environment (inside a subshell).

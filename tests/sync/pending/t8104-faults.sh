@@ -46,6 +46,7 @@ converged() {
 }
 
 # --- 1. the server dies in the middle of a push ------------------------
+phase "1. server killed mid-push"
 # 1,480 half-minute intervals a minute apart (over 25 hours: every start
 # distinct, as the import keys intervals by their start).
 python3 - "$TMP/tw.json" <<'PY'
@@ -100,6 +101,7 @@ expect_sql "SELECT count(*) FROM time_entries WHERE user_id = '$ALICE'" 1480 \
 converged
 
 # --- 2. PostgreSQL restarts while both daemons sync ---------------------
+phase "2. PostgreSQL restarted"
 syncd_start a
 syncd_start b
 adds a "Before restart" 5
@@ -119,6 +121,7 @@ expect_titles "During outage A" 5
 expect_titles "During outage B" 5
 
 # --- 3. the network drops during a sync ---------------------------------
+phase "3. network dropped"
 proxy_mode drop
 adds a "Dropped A" 5
 adds b "Dropped B" 5
@@ -137,6 +140,7 @@ expect_titles "Dropped A" 5
 expect_titles "Dropped B" 5
 
 # --- 4. the network stalls, then breaks, then comes back -----------------
+phase "4. network stalled"
 proxy_mode stall
 adds a "Stalled A" 5
 adds b "Stalled B" 5
@@ -148,6 +152,7 @@ wait_rsql a "SELECT count(*) FROM outbox" 0 60
 wait_rsql b "SELECT count(*) FROM outbox" 0 60
 wait_same a "$W" "" 60
 wait_same b "$W" "" 60
+phase "4b. a stall that ends"
 proxy_mode stall
 adds a "Stall only" 3
 # A stall that simply ends: the held requests complete.
@@ -158,6 +163,7 @@ expect_titles "Stalled A" 5
 expect_titles "Stalled B" 5
 expect_titles "Stall only" 3
 
+phase "daemons stopped"
 syncd_stop a
 syncd_stop b
 sync_all a b
