@@ -78,10 +78,19 @@ d = json.load(sys.stdin)
 s = json.dumps(d)
 sys.exit(0 if 'quarantine' in s and '$NPEND' in s else 1)" ||
 	fail "tock sync status --json does not count $NPEND quarantined ops: $OUT"
+# tock(1): the text list names the row (a short id), not its fields; the
+# change as pushed is in the JSON.
 ok_as b tock sync quarantine
 COUNT=$((COUNT + 1))
-printf '%s\n' "$OUT" | grep -qF "Bob offline" ||
-	fail "tock sync quarantine does not list the offline task: $OUT"
+printf '%s\n' "$OUT" | grep -q "create task $(printf '%s' "$BT" | cut -c1-8)" ||
+	fail "tock sync quarantine does not list the offline task $BT: $OUT"
+ok_as b tock sync quarantine --json
+COUNT=$((COUNT + 1))
+printf '%s' "$OUT" | python3 -c "import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if any(q['entity_id'] == '$BT' and q['kind'] == 'create'
+                  and 'Bob offline' in json.dumps(q['op']) for q in d) else 1)" ||
+	fail "tock sync quarantine --json lacks the offline task's create: $OUT"
 
 # Later writes to the workspace never reach Bob.
 api POST /api/v1/tasks "{\"workspace_id\":\"$W\",\"title\":\"After removal\"}"
