@@ -69,6 +69,29 @@ struct run {
 	 * anything reads those tables again, or with the final statements. */
 	struct strbuf pt, pe;
 	int npt, npe;
+	/* Task rows the ops target, as they stand after the ops so far
+	 * (prefetched with the locks, or created by the batch), so a set
+	 * is merged in C; their writes go out with the final statements. */
+	struct trow *tr;
+	int ntr;
+	struct idmap trix;	/* task id -> index into tr, in decimal */
+	struct strbuf pu;
+	char db_now[24];	/* tock_ms(now()): the tx's updated_at */
+};
+
+/* JSON object members as (name, compact JSON) pairs, in order. */
+struct kvl {
+	int n, cap;
+	struct kv { char *name, *val; } *a;
+};
+
+struct trow {
+	char id[UUID_STRLEN + 1], ws[UUID_STRLEN + 1];
+	char creator[UUID_STRLEN + 1], assignee[UUID_STRLEN + 1];
+	struct kvl f, h;	/* fields (TASK_FIELDS keys) and clocks */
+	struct kvl uf, uh;	/* the pending update: fields, clocks */
+	int nup;		/* ops merged into it (REST version moves) */
+	int64_t seq;
 };
 
 static int flush_pending(struct run *r);
@@ -76,6 +99,8 @@ static void pend_task(struct run *r, const char *id, const char *ws,
     const char *patch, const char *ph, int64_t seq);
 
 /* ---- small helpers ------------------------------------------------- */
+
+static void cpy(char *dst, size_t n, const char *v);
 
 static struct scope *
 scope_find(struct run *r, const char *id)
@@ -279,6 +304,148 @@ sget(const struct rjson *rj, const char *key)
 	if (rj == NULL || rjson_get_str(rj, key, &s, NULL) != RJ_VALUE)
 		return NULL;
 	return s;
+}
+
+static struct kv *
+kvl_find(const struct kvl *l, const char *name)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->a[i].name, name) == 0)
+			return &l->a[i];
+	return NULL;
+}
+
+static const char *
+kvl_get(const struct kvl *l, const char *name)
+{
+	const struct kv *e = kvl_find(l, name);
+
+	return e != NULL ? e->val : NULL;
+}
+
+static void
+kvl_set(struct kvl *l, const char *name, const char *val)
+{
+	struct kv *e = kvl_find(l, name);
+
+	if (e == NULL) {
+		if (l->n == l->cap) {
+			l->cap = l->cap ? l->cap * 2 : 16;
+			l->a = xrealloc(l->a, (size_t)l->cap * sizeof *l->a);
+		}
+		e = &l->a[l->n++];
+		e->name = xstrdup(name);
+		e->val = NULL;
+	}
+	free(e->val);
+	e->val = xstrdup(val);
+}
+
+static void
+kvl_del(struct kvl *l, const char *name)
+{
+	struct kv *e = kvl_find(l, name);
+
+	if (e == NULL)
+		return;
+	free(e->name);
+	free(e->val);
+	*e = l->a[--l->n];
+}
+
+static void
+kvl_clear(struct kvl *l)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->a[i].name);
+		free(l->a[i].val);
+	}
+	l->n = 0;
+}
+
+static void
+kvl_json(struct strbuf *b, const struct kvl *l)
+{
+	int i;
+
+	strbuf_addch(b, '{');
+	for (i = 0; i < l->n; i++) {
+		strbuf_addstr(b, i ? "," : "");
+		strbuf_add_json_str(b, l->a[i].name);
+		strbuf_addf(b, ":%s", l->a[i].val);
+	}
+	strbuf_addch(b, '}');
+}
+
+static int
+kvl_cb(const char *name, const char *value, void *arg)
+{
+	kvl_set(arg, name, value);
+	return 0;
+}
+
+/* Fill l from the JSON object text obj, re-serialized compactly like an
+ * op's fields, so values compare as text. */
+static int
+kvl_parse(struct kvl *l, const char *obj, struct tock_err *err)
+{
+	struct strbuf w = STRBUF_INIT;
+	struct rjson *rj = NULL;
+	int rc;
+
+	strbuf_addf(&w, "{\"r\":%s}", obj);
+	rc = rjson_parse(&rj, w.buf, w.len, 8, err);
+	if (rc == 0)
+		rc = rjson_each_member(rj, "r", kvl_cb, l);
+	rjson_free(rj);
+	strbuf_release(&w);
+	return rc;
+}
+
+static struct trow *
+trow_get(struct run *r, const char *id)
+{
+	const char *ix = idm_get(&r->trix, id);
+
+	return ix != NULL ? &r->tr[atoi(ix)] : NULL;
+}
+
+/* A new cached row; the caller fills f and h. */
+static struct trow *
+trow_add(struct run *r, const char *id, const char *ws, const char *creator,
+    const char *assignee)
+{
+	struct trow *t;
+	char ix[16];
+
+	if (trow_get(r, id) != NULL)
+		TOCK_BUG("task %s cached twice", id);
+	t = &r->tr[r->ntr];
+	memset(t, 0, sizeof *t);
+	snprintf(ix, sizeof ix, "%d", r->ntr++);
+	idm_put(&r->trix, id, ix);
+	cpy(t->id, sizeof t->id, id);
+	cpy(t->ws, sizeof t->ws, ws);
+	cpy(t->creator, sizeof t->creator, creator);
+	cpy(t->assignee, sizeof t->assignee, assignee);
+	return t;
+}
+
+static void
+trow_free(struct trow *t)
+{
+	kvl_clear(&t->f);
+	kvl_clear(&t->h);
+	kvl_clear(&t->uf);
+	kvl_clear(&t->uh);
+	free(t->f.a);
+	free(t->h.a);
+	free(t->uf.a);
+	free(t->uh.a);
 }
 
 static void
@@ -498,33 +665,143 @@ kv_add(struct strbuf *patch, struct strbuf *ph, const char *key,
 	strbuf_add_json_str(ph, hlc);
 }
 
-/* -1 on an unexpected database error.  fresh: the row is known not to
- * exist (prefetch, and no earlier op of the batch names it). */
-static int
-do_task(struct run *r, struct push_op *op, struct scope *s, bool fresh)
+/* The deferred writes of task merges, one row per task: d the fields
+ * (last write wins within the batch, as each was a winner when merged),
+ * m the metadata keys (null deletes), n the ops merged (the version moves
+ * by one per op, as for a REST PATCH with If-Match). */
+#define TASK_UPDATE_SQL \
+	"UPDATE tasks t SET" \
+	" title = CASE WHEN x.d ? 'title' THEN x.d->>'title' ELSE t.title END," \
+	" description = CASE WHEN x.d ? 'description'" \
+	"  THEN x.d->>'description' ELSE t.description END," \
+	" status = CASE WHEN x.d ? 'status' THEN x.d->>'status'" \
+	"  ELSE t.status END," \
+	" assignee_id = CASE WHEN x.d ? 'assignee_id'" \
+	"  THEN (x.d->>'assignee_id')::uuid ELSE t.assignee_id END," \
+	" due_date = CASE WHEN x.d ? 'due_date'" \
+	"  THEN (x.d->>'due_date')::date ELSE t.due_date END," \
+	" deleted = CASE WHEN x.d ? 'deleted'" \
+	"  THEN (x.d->>'deleted')::boolean ELSE t.deleted END," \
+	" deleted_at = CASE WHEN x.d ? 'deleted' THEN CASE WHEN" \
+	"  (x.d->>'deleted')::boolean THEN now() END ELSE t.deleted_at END," \
+	" metadata = CASE WHEN x.m IS NULL THEN t.metadata ELSE (SELECT" \
+	"  coalesce(jsonb_object_agg(mk, mv), '{}'::jsonb) FROM" \
+	"  jsonb_each(t.metadata || x.m) AS e(mk, mv)" \
+	"  WHERE mv <> 'null'::jsonb) END," \
+	" version = t.version + x.n, updated_at = now()," \
+	" fhlc = t.fhlc || x.h, last_seq = x.seq" \
+	" FROM jsonb_to_recordset($1) AS x(id uuid, d jsonb, m jsonb, h jsonb," \
+	" n int, seq bigint) WHERE t.id = x.id"
+
+/* Apply the winning fields of op (patch: a JSON object) to the cached
+ * row and queue them for the deferred write. */
+static void
+trow_merge(struct run *r, struct trow *t, struct push_op *op,
+    const char *patch, int64_t seq)
 {
-	struct pg *pg = r->c->pg;
-	struct pg_res *res = NULL, *w = NULL;
-	struct rjson *rowf = NULL, *rowh = NULL;
+	struct kvl p = { 0, 0, NULL };
+	const char *v;
+	char hq[HLC_STRLEN + 3];
+	int i;
+
+	snprintf(hq, sizeof hq, "\"%s\"", op->hlc);
+	if (kvl_parse(&p, patch, &r->err) != 0)
+		TOCK_BUG("merged patch is not JSON: %s", patch);
+	for (i = 0; i < p.n; i++) {
+		const char *f = p.a[i].name, *val = p.a[i].val;
+
+		if (strncmp(f, "metadata.", 9) == 0 &&
+		    strcmp(val, "null") == 0)
+			kvl_del(&t->f, f);
+		else
+			kvl_set(&t->f, f, val);
+		kvl_set(&t->h, f, hq);
+		kvl_set(&t->uf, f, val);
+		kvl_set(&t->uh, f, hq);
+		if (strcmp(f, "assignee_id") == 0)
+			cpy(t->assignee, sizeof t->assignee,
+			    (v = sget(op->fields, f)) != NULL ? v : "");
+	}
+	if (r->db_now[0] != '\0')
+		kvl_set(&t->f, "updated_at", r->db_now);
+	if (t->nup++ == 0) {
+		strbuf_addstr(&r->pu, r->pu.len ? "," : "");
+		strbuf_addf(&r->pu, "%d", (int)(t - r->tr));
+	}
+	t->seq = seq;
+	kvl_clear(&p);
+	free(p.a);
+}
+
+/* The deferred task writes as TASK_UPDATE_SQL's array, in out. */
+static void
+trow_updates(struct run *r, struct strbuf *out)
+{
+	const char *p = r->pu.buf;
+	struct strbuf d = STRBUF_INIT, m = STRBUF_INIT;
+	int i, k = 0;
+
+	strbuf_addch(out, '[');
+	while (*p != '\0') {
+		struct trow *t = &r->tr[strtol(p, (char **)&p, 10)];
+
+		if (*p == ',')
+			p++;
+		strbuf_reset(&d);
+		strbuf_reset(&m);
+		for (i = 0; i < t->uf.n; i++) {
+			const char *f = t->uf.a[i].name;
+			bool meta = strncmp(f, "metadata.", 9) == 0;
+			struct strbuf *b = meta ? &m : &d;
+
+			strbuf_addstr(b, b->len ? "," : "{");
+			strbuf_add_json_str(b, meta ? f + 9 : f);
+			strbuf_addf(b, ":%s", t->uf.a[i].val);
+		}
+		strbuf_addstr(out, k++ ? ",{\"id\":" : "{\"id\":");
+		strbuf_add_json_str(out, t->id);
+		strbuf_addf(out, ",\"d\":%s}", d.len ? d.buf : "{");
+		if (m.len)
+			strbuf_addf(out, ",\"m\":%s}", m.buf);
+		strbuf_addstr(out, ",\"h\":");
+		kvl_json(out, &t->uh);
+		strbuf_addf(out, ",\"n\":%d,\"seq\":%lld}", t->nup,
+		    (long long)t->seq);
+	}
+	strbuf_addch(out, ']');
+	strbuf_release(&d);
+	strbuf_release(&m);
+}
+
+/* The cached row as a rejection's current. */
+static const char *
+trow_current(struct strbuf *cur, const struct trow *t)
+{
+	strbuf_reset(cur);
+	strbuf_addstr(cur, "{\"fields\":");
+	kvl_json(cur, &t->f);
+	strbuf_addstr(cur, ",\"fhlc\":");
+	kvl_json(cur, &t->h);
+	strbuf_addch(cur, '}');
+	return cur->buf;
+}
+
+/* -1 on an unexpected database error.  The row comes from the cache
+ * (r->tr): every task an op targets was prefetched or created by an
+ * earlier op, so no query is needed and the write is deferred. */
+static int
+do_task(struct run *r, struct push_op *op, struct scope *s)
+{
+	struct trow *tr = trow_get(r, op->eid);
 	struct fvs in = { 0 };
 	struct strbuf cur = STRBUF_INIT, patch = STRBUF_INIT,
 	    ph = STRBUF_INIT, sup = STRBUF_INIT, confs = STRBUF_INIT;
 	char why[200], seqs[24];
-	const char *rf, *rh, *creator, *assignee;
+	const char *rf;
 	int i, rc = 0, chk, np = 0;
 	int64_t seq;
-	bool exists, full;
+	bool exists = tr != NULL, full;
 
-	if (fresh)
-		exists = false;
-	else {
-		if (flush_pending(r) != 0 || pg_query(pg, &res, &r->err,
-		    "SELECT workspace_id, created_by, assignee_id, "
-		    TASK_FIELDS "::text, fhlc::text FROM tasks WHERE id = $1",
-		    1, op->eid) != 0)
-			return -1;
-		exists = pg_nrows(res) == 1;
-	}
 	if (op->kind == OP_DELETE || op->kind == OP_RESTORE) {
 		fvs_free(&in);
 		in.n = 1;
@@ -609,23 +886,16 @@ do_task(struct run *r, struct push_op *op, struct scope *s, bool fresh)
 	}
 
 	/* The row exists: a merge, whatever the kind. */
-	rf = pg_value(res, 0, 3);
-	rh = pg_value(res, 0, 4);
-	creator = pg_value(res, 0, 1);
-	assignee = pg_value(res, 0, 2);
-	current_json(&cur, rf, rh);
-	if (rjson_parse(&rowf, rf, strlen(rf), 8, &r->err) != 0 ||
-	    rjson_parse(&rowh, rh, strlen(rh), 8, &r->err) != 0)
-		goto dberr;
-	if (strcmp(pg_value(res, 0, 0), s->id) != 0) {
-		reject(op, "invalid", cur.buf, "the task is in another scope");
+	if (strcmp(tr->ws, s->id) != 0) {
+		reject(op, "invalid", trow_current(&cur, tr), "the task is in "
+		    "another scope");
 		goto out;
 	}
 	if (s->role[0] == '\0' || (strcmp(s->role, "member") == 0 &&
-	    strcmp(creator, r->c->user_id) != 0 &&
-	    (assignee == NULL || strcmp(assignee, r->c->user_id) != 0))) {
-		reject(op, "forbidden", cur.buf, "a member may change only "
-		    "tasks they created or are assigned");
+	    strcmp(tr->creator, r->c->user_id) != 0 &&
+	    strcmp(tr->assignee, r->c->user_id) != 0)) {
+		reject(op, "forbidden", trow_current(&cur, tr), "a member may "
+		    "change only tasks they created or are assigned");
 		goto out;
 	}
 	/* Validate all first: a refused op writes nothing. */
@@ -639,36 +909,42 @@ do_task(struct run *r, struct push_op *op, struct scope *s, bool fresh)
 		if (chk < 0)
 			goto dberr;
 		if (chk > 0) {
-			reject(op, chk == 2 ? "forbidden" : "invalid", cur.buf,
-			    "%s", why);
+			reject(op, chk == 2 ? "forbidden" : "invalid",
+			    trow_current(&cur, tr), "%s", why);
 			goto out;
 		}
 	}
 	strbuf_addch(&patch, '{');
 	strbuf_addch(&ph, '{');
 	for (i = 0; i < in.n; i++) {
-		const char *f = in.f[i].name, *have = sget(rowh, f);
+		const char *f = in.f[i].name, *have, *hv;
+		char hb[HLC_STRLEN + 1];
 		bool win;
 
 		if (!task_field_known(f))
 			continue;
+		/* Clocks are cached as JSON strings (no escapes in an HLC). */
+		have = NULL;
+		if ((hv = kvl_get(&tr->h, f)) != NULL && hv[0] == '"') {
+			snprintf(hb, sizeof hb, "%.*s", HLC_STRLEN, hv + 1);
+			have = hb;
+		}
 		win = hlc_gt(op->hlc, have);
+		/* Both compact JSON of one serializer: equal text = equal
+		 * value. */
+		hv = kvl_get(&tr->f, f);
 		if (is_text_field(op->e, f) && op->base != NULL &&
 		    sget(op->base, f) != NULL &&
 		    strcmp(sget(op->base, f), have != NULL ? have : "") != 0 &&
-		    sget(rowf, f) != NULL && sget(op->fields, f) != NULL &&
-		    strcmp(sget(rowf, f), sget(op->fields, f)) != 0) {
-			struct strbuf old = STRBUF_INIT;
-
-			strbuf_add_json_str(&old, sget(rowf, f));
+		    hv != NULL && hv[0] == '"' && sget(op->fields, f) != NULL &&
+		    strcmp(hv, in.f[i].val) != 0) {
 			if (win)
-				conflict_add(r, s, op, &confs, f, old.buf,
+				conflict_add(r, s, op, &confs, f, hv,
 				    have != NULL ? have : "", in.f[i].val,
 				    op->hlc);
 			else
 				conflict_add(r, s, op, &confs, f, in.f[i].val,
-				    op->hlc, old.buf, have);
-			strbuf_release(&old);
+				    op->hlc, hv, have);
 		}
 		if (!win) {
 			strbuf_addstr(&sup, sup.len ? "," : "");
@@ -692,47 +968,21 @@ do_task(struct run *r, struct push_op *op, struct scope *s, bool fresh)
 	}
 	full = op->kind == OP_RESTORE;
 	seq = seq_next(s);
-	snprintf(seqs, sizeof seqs, "%lld", (long long)seq);
-	/* version/updated_at move as for a REST PATCH (If-Match). */
-	if (pg_query(pg, &w, &r->err, "UPDATE tasks SET"
-	    " title = CASE WHEN $2::jsonb ? 'title' THEN $2::jsonb->>'title'"
-	    "  ELSE title END,"
-	    " description = CASE WHEN $2::jsonb ? 'description'"
-	    "  THEN $2::jsonb->>'description' ELSE description END,"
-	    " status = CASE WHEN $2::jsonb ? 'status' THEN $2::jsonb->>'status'"
-	    "  ELSE status END,"
-	    " assignee_id = CASE WHEN $2::jsonb ? 'assignee_id'"
-	    "  THEN ($2::jsonb->>'assignee_id')::uuid ELSE assignee_id END,"
-	    " due_date = CASE WHEN $2::jsonb ? 'due_date'"
-	    "  THEN ($2::jsonb->>'due_date')::date ELSE due_date END,"
-	    " deleted = CASE WHEN $2::jsonb ? 'deleted'"
-	    "  THEN ($2::jsonb->>'deleted')::boolean ELSE deleted END,"
-	    " deleted_at = CASE WHEN $2::jsonb ? 'deleted' THEN CASE WHEN"
-	    "  ($2::jsonb->>'deleted')::boolean THEN now() END"
-	    "  ELSE deleted_at END,"
-	    " metadata = (SELECT coalesce(jsonb_object_agg(mk, mv),"
-	    "  '{}'::jsonb) FROM jsonb_each(metadata || coalesce((SELECT"
-	    "  jsonb_object_agg(substr(key, 10), value) FROM"
-	    "  jsonb_each($2::jsonb) WHERE key LIKE 'metadata.%'),"
-	    "  '{}'::jsonb)) AS m(mk, mv) WHERE mv <> 'null'::jsonb),"
-	    " version = version + 1, updated_at = now(),"
-	    " fhlc = fhlc || $3::jsonb, last_seq = $4::bigint"
-	    " WHERE id = $1 RETURNING " TASK_FIELDS "::text, fhlc::text", 4,
-	    op->eid, patch.buf, ph.buf, seqs) != 0)
-		goto dberr;
+	trow_merge(r, tr, op, patch.buf, seq);
+	if (full) {
+		strbuf_reset(&patch);
+		kvl_json(&patch, &tr->f);
+		strbuf_reset(&ph);
+		kvl_json(&ph, &tr->h);
+	}
 	log_add(r, s, seq, op->id, CL_TASK, op->eid,
 	    op->kind == OP_DELETE ? CL_DELETE : full ? CL_RESTORE : CL_SET,
-	    full ? pg_value(w, 0, 0) : patch.buf,
-	    full ? pg_value(w, 0, 1) : ph.buf, op->hlc);
+	    patch.buf, ph.buf, op->hlc);
 	applied(op, seq, &sup, &confs);
 	goto out;
 dberr:
 	rc = -1;
 out:
-	pg_res_free(res);
-	pg_res_free(w);
-	rjson_free(rowf);
-	rjson_free(rowh);
 	fvs_free(&in);
 	strbuf_release(&cur);
 	strbuf_release(&patch);
@@ -959,6 +1209,9 @@ pend_task(struct run *r, const char *id, const char *ws, const char *patch,
     const char *ph, int64_t seq)
 {
 	struct strbuf *b = &r->pt;
+	struct trow *t;
+	const char *a;
+	int i;
 
 	strbuf_addstr(b, r->npt++ ? ",{\"id\":" : "[{\"id\":");
 	strbuf_add_json_str(b, id);
@@ -967,6 +1220,19 @@ pend_task(struct run *r, const char *id, const char *ws, const char *patch,
 	strbuf_addf(b, ",\"d\":%s,\"h\":%s,\"seq\":%lld}", patch, ph,
 	    (long long)seq);
 	idm_put(&r->tasks, id, ws);
+	/* Later ops of the batch merge against it in the cache. */
+	t = trow_add(r, id, ws, r->c->user_id, "");
+	if (kvl_parse(&t->f, patch, &r->err) != 0 ||
+	    kvl_parse(&t->h, ph, &r->err) != 0)
+		TOCK_BUG("task create is not JSON");
+	if ((a = kvl_get(&t->f, "assignee_id")) != NULL && a[0] == '"')
+		snprintf(t->assignee, sizeof t->assignee, "%.36s", a + 1);
+	for (i = t->f.n - 1; i >= 0; i--)
+		if (strncmp(t->f.a[i].name, "metadata.", 9) == 0 &&
+		    strcmp(t->f.a[i].val, "null") == 0)
+			kvl_del(&t->f, t->f.a[i].name);
+	if (r->db_now[0] != '\0')
+		kvl_set(&t->f, "updated_at", r->db_now);
 }
 
 static void
@@ -2096,6 +2362,12 @@ calls_free(struct pg_call *calls, int n)
 	"SELECT id::text, workspace_id::text, 1 FROM tasks" \
 	" WHERE id = ANY($1::uuid[]) UNION ALL SELECT id::text," \
 	" workspace_id::text, 2 FROM time_entries WHERE id = ANY($2::uuid[])"
+/* The rows task ops target, whole, and the transaction's now(). */
+#define TASKROWS_SQL \
+	"SELECT id::text, workspace_id::text, created_by::text," \
+	" assignee_id::text, " TASK_FIELDS "::text, fhlc::text, tock_ms(now())" \
+	" FROM tasks WHERE id = ANY($1::uuid[]) UNION ALL SELECT NULL, NULL," \
+	" NULL, NULL, NULL, NULL, tock_ms(now())"
 
 /* The batch in one transaction.  0, -1 after answering, or 1 on an
  * unexpected database error (rolled back; r->err says what).  Ops whose
@@ -2111,13 +2383,14 @@ run_tx(struct run *r, int64_t *through)
 	struct pg_res *dev = NULL, *dup = NULL, *res = NULL;
 	struct pg_call calls[12];
 	struct strbuf ids = STRBUF_INIT, ap = STRBUF_INIT, tids = STRBUF_INIT,
-	    eids = STRBUF_INIT, hd = STRBUF_INIT;
+	    eids = STRBUF_INIT, hd = STRBUF_INIT, kids = STRBUF_INIT,
+	    tu = STRBUF_INIT;
 	const char *pu[1], *pd[1], *pi[1], *pl[3], *pc[1], *ph[1], *pa[2],
-	    *pv[3], *pr[2], *pt[2], *pe[1], *ps[2], *pp[2], *sv;
+	    *pv[3], *pr[2], *pt[2], *pe[1], *ps[2], *pp[2], *pk[1], *sv;
 	char ms[24], rat[24], mss[24];
 	int64_t last_client_seq = 0, dev_rat, maxseq = 0, min_start = -1;
 	int i, j, nc = 0, failed, retry_from = c->nops, nap = 0, nt = 0, ne = 0,
-	    dev_call = -1, lock_call, pre_call = -1;
+	    nk = 0, dev_call = -1, lock_call, pre_call = -1, rows_call = -1;
 	bool te = false, user_locked = false;
 
 	r->now = time_now_ms();
@@ -2171,6 +2444,7 @@ run_tx(struct run *r, int64_t *through)
 
 	strbuf_addch(&tids, '{');
 	strbuf_addch(&eids, '{');
+	strbuf_addch(&kids, '{');
 	for (i = 0; i < c->nops; i++) {
 		struct push_op *op = &c->ops[i];
 
@@ -2192,6 +2466,8 @@ run_tx(struct run *r, int64_t *through)
 		if (op->e == CL_TASK) {
 			strbuf_addstr(&tids, nt++ ? "," : "");
 			strbuf_addstr(&tids, op->eid);
+			strbuf_addstr(&kids, nk++ ? "," : "");
+			strbuf_addstr(&kids, op->eid);
 		} else if (op->e == CL_TIME_ENTRY) {
 			strbuf_addstr(&eids, ne++ ? "," : "");
 			strbuf_addstr(&eids, op->eid);
@@ -2215,6 +2491,7 @@ run_tx(struct run *r, int64_t *through)
 	}
 	strbuf_addch(&tids, '}');
 	strbuf_addch(&eids, '}');
+	strbuf_addch(&kids, '}');
 
 	/* Lock order: device, user, scopes ascending, rows. */
 	if (min_start >= 0) {
@@ -2266,6 +2543,12 @@ run_tx(struct run *r, int64_t *through)
 		calls[nc++] = (struct pg_call){ PREFETCH_SQL, 2, pp, 1, NULL,
 		    0 };
 	}
+	if (nk > 0) {
+		pk[0] = kids.buf;
+		rows_call = nc;
+		calls[nc++] = (struct pg_call){ TASKROWS_SQL, 1, pk, 1, NULL,
+		    0 };
+	}
 	if (pg_pipeline(pg, calls, nc, &failed, &r->err) != 0) {
 		calls_free(calls, nc);
 		goto dberr;
@@ -2286,6 +2569,26 @@ run_tx(struct run *r, int64_t *through)
 			if (strcmp(pg_value(pf, j, 2), "1") == 0)
 				idm_put(&r->tasks, pg_value(pf, j, 0),
 				    pg_value(pf, j, 1));
+		}
+	}
+	if (rows_call >= 0) {
+		struct pg_res *tr = calls[rows_call].res;
+
+		for (j = 0; j < pg_nrows(tr); j++) {
+			struct trow *t;
+
+			if (pg_value(tr, j, 0) == NULL) {
+				cpy(r->db_now, sizeof r->db_now,
+				    pg_value(tr, j, 6));
+				continue;
+			}
+			t = trow_add(r, pg_value(tr, j, 0), pg_value(tr, j, 1),
+			    pg_value(tr, j, 2), pg_value(tr, j, 3));
+			if (kvl_parse(&t->f, pg_value(tr, j, 4), &r->err) != 0 ||
+			    kvl_parse(&t->h, pg_value(tr, j, 5), &r->err) != 0) {
+				calls_free(calls, nc);
+				goto dberr;
+			}
 		}
 	}
 	calls_free(calls, nc);
@@ -2312,7 +2615,7 @@ run_tx(struct run *r, int64_t *through)
 		else if (s == NULL || !s->locked)
 			reject(op, "forbidden", NULL, "no such workspace");
 		else if (op->e == CL_TASK)
-			rc = do_task(r, op, s, fresh);
+			rc = do_task(r, op, s);
 		else if (op->e == CL_TIME_ENTRY)
 			rc = do_entry(r, op, s, fresh);
 		else
@@ -2342,6 +2645,12 @@ run_tx(struct run *r, int64_t *through)
 	}
 	strbuf_addch(&ap, ']');
 	nc = pend_calls(r, calls, pt, pe);
+	if (r->pu.len > 0) {
+		trow_updates(r, &tu);
+		pk[0] = tu.buf;
+		calls[nc++] = (struct pg_call){ TASK_UPDATE_SQL, 1, pk, 0, NULL,
+		    0 };
+	}
 	if (r->nlog > 0) {
 		strbuf_addch(&r->log, ']');
 		pl[0] = r->log.buf;
@@ -2425,6 +2734,8 @@ run_tx(struct run *r, int64_t *through)
 	strbuf_release(&tids);
 	strbuf_release(&eids);
 	strbuf_release(&hd);
+	strbuf_release(&kids);
+	strbuf_release(&tu);
 	return 0;
 rewound:
 	strbuf_reset(&c->rs->body);
@@ -2442,6 +2753,8 @@ refused:
 	strbuf_release(&tids);
 	strbuf_release(&eids);
 	strbuf_release(&hd);
+	strbuf_release(&kids);
+	strbuf_release(&tu);
 	return -1;
 dberr:
 	if (r->err.code == 0)
@@ -2454,6 +2767,8 @@ dberr:
 	strbuf_release(&tids);
 	strbuf_release(&eids);
 	strbuf_release(&hd);
+	strbuf_release(&kids);
+	strbuf_release(&tu);
 	return 1;
 }
 
@@ -2470,10 +2785,13 @@ run_init(struct run *r, struct push_ctx *c, bool keep)
 	strbuf_init(&r->conf, 0);
 	strbuf_init(&r->pt, 0);
 	strbuf_init(&r->pe, 0);
+	strbuf_init(&r->pu, 0);
+	r->tr = calloc((size_t)c->nops + 1, sizeof *r->tr);
 	/* Ops' scopes plus those of auto-stopped entries. */
 	r->sc = calloc((size_t)c->nops + 64, sizeof *r->sc);
 	if (r->sc == NULL || idm_init(&r->tasks, n) != 0 ||
-	    idm_init(&r->exist, n) != 0 || idm_init(&r->seen, n) != 0)
+	    idm_init(&r->exist, n) != 0 || idm_init(&r->seen, n) != 0 ||
+	    r->tr == NULL || idm_init(&r->trix, n) != 0)
 		return -1;
 	for (i = 0; i < c->nops && !keep; i++) {
 		c->ops[i].status = ST_NONE;
@@ -2485,10 +2803,17 @@ run_init(struct run *r, struct push_ctx *c, bool keep)
 static void
 run_release(struct run *r)
 {
+	int i;
+
 	free(r->sc);
 	free(r->tasks.e);
 	free(r->exist.e);
 	free(r->seen.e);
+	for (i = 0; i < r->ntr; i++)
+		trow_free(&r->tr[i]);
+	free(r->tr);
+	free(r->trix.e);
+	strbuf_release(&r->pu);
 	strbuf_release(&r->log);
 	strbuf_release(&r->conf);
 	strbuf_release(&r->pt);
