@@ -49,15 +49,16 @@ wait $M2
 R2=$?
 expect_eq "$R1:$R2" "0:0" "two concurrent migrates succeed"
 expect_eq "$(cat "$TMP/m1" "$TMP/m2" | sort | tr '\n' '|')" \
-    "schema at version 3 (0 migrations applied)|schema at version 3 (3 migrations applied)|" \
+    "schema at version 4 (0 migrations applied)|schema at version 4 (4 migrations applied)|" \
     "exactly one of them applied the migration"
 server_migrate
 expect_eq "$(cat "$TMP/migrate.out")" \
-    "schema at version 3 (0 migrations applied)" "migrate is idempotent"
+    "schema at version 4 (0 migrations applied)" "migrate is idempotent"
 expect_sql "SELECT version || ':' || name FROM schema_migrations ORDER BY version" \
     "1:initial schema
 2:sync catch-up and notifications
-3:sync reads through security definer functions" "schema_migrations records the migrations"
+3:sync reads through security definer functions
+4:policies checked once per statement, snapshot tasks as columns" "schema_migrations records the migrations"
 expect_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'
     AND rowsecurity AND tablename IN ('workspaces', 'memberships', 'tasks',
     'time_entries', 'comments', 'sync_log', 'scopes', 'invitations',
