@@ -13,13 +13,16 @@ SIGKILL of a sync stalled before or after the server committed).  Finally
 everything syncs until quiescent and the properties are checked:
   convergence      every replica's visible tasks/entries/comments of the
                    workspace equal the server's, by id and fields;
-  no lost write    every op the server applied is reflected there or
-                   superseded by a later clock;
-  no duplicates    each entity created once, no row nobody created;
+  no lost write    every field an op wrote (its op_id in sync_log) is
+                   still there or superseded by a later clock;
+  no duplicates    each entity created once, no row nobody created, no
+                   op id logged by two transactions;
   one timer        <= 1 running timer per user, server and every replica;
-  nothing dropped  every op ever in an outbox ended applied, superseded,
-                   duplicate-answered, quarantined, or folded into a later
-                   op of the same entity; outboxes empty.
+  nothing dropped  every op ever in an outbox ended applied (in
+                   sync_log), superseded (the row's field clocks are not
+                   older), quarantined, or folded into a later op of the
+                   same entity; outboxes empty.
+applied_ops is not used: the server prunes it below the acked watermark.
 A failing seed is printed with its violations and a replay command.
 
 Environment (set by tests/sync/t8108-simulation.sh):
@@ -27,7 +30,9 @@ Environment (set by tests/sync/t8108-simulation.sh):
   SIM_PSQL           psql command line (superuser, -A -t) for the checks
   SIM_DIR            scratch directory   SIM_OPS     steps per seed (30)
   SIM_JOBS           seeds run in parallel worker processes (1)
-  SIM_USERS          "alice@x:pw,bob@x:pw" (registered by the caller)
+  SIM_USERS          "alice@x:pw,bob@x:pw" (registered by the caller;
+                     workers other than the first register their own
+                     copies, alice-wN@x, with the same password hash)
   SIM_VERBOSE        print every step
 """
 
@@ -458,63 +463,103 @@ class Sim:
             if phantom:
                 bad.append("server %s rows nobody created: %s"
                            % (kind, phantom[:3]))
-        # 6. Every op accounted for; 2. no lost applied write.
-        ids = [op for r in self.reps for op in r.ops]
-        applied = {}
-        if ids:
-            for x in pg_json("SELECT op_id::text AS id, result->>'status' AS s"
-                             " FROM applied_ops WHERE op_id IN (%s)" %
-                             ",".join("'%s'" % i for i in ids)):
-                applied[x["id"]] = x["s"]
+        # 6. Every op accounted for; 2. no lost applied write.  The server
+        # prunes applied_ops below each device's acked watermark, so what
+        # an op did is read from sync_log (its op_id on the rows it wrote)
+        # and from the rows' field clocks, never from applied_ops.
+        logged = {}             # op_id -> {entity_id: {field: hlc}}
+        for x in pg_json("SELECT op_id::text AS id, entity_id::text AS eid,"
+                         " fhlc FROM sync_log WHERE scope_id = '%s' AND"
+                         " op_id IS NOT NULL" % self.ws):
+            logged.setdefault(x["id"], {}).setdefault(x["eid"], {}).update(
+                x["fhlc"] or {})
         fhlc = {}
         for tab, ent in (("tasks", "task"), ("comments", "comment"),
                          ("time_entries", "time_entry")):
             for x in pg_json("SELECT id::text AS id, fhlc FROM %s WHERE"
                              " workspace_id = '%s'" % (tab, self.ws)):
-                fhlc[(ent, x["id"])] = x["fhlc"]
+                fhlc[(ent, x["id"])] = x["fhlc"] or {}
+
+        def superseded(o):
+            # Every field lost LWW: the row holds a clock >= the op's.
+            # Fields the server keeps no clock for (updated_at) are
+            # bookkeeping that rides along and cannot win or lose.
+            clocks = fhlc.get((o["e"], o["eid"]))
+            if clocks is None:
+                return False
+            kept = [f for f in o["fields"] if clocks.get(f) is not None]
+            return bool(kept) and all(clocks[f] >= o["hlc"] for f in kept)
+
         for r in self.reps:
             pend = r.q("SELECT count(*) FROM outbox")[0][0]
             if pend:
                 bad.append("%s: %d ops still in the outbox" % (r.name, pend))
-            quarantined = {q for (q,) in r.q("SELECT op_id FROM quarantine")}
+            quarantined = set()
+            for q, code, msg in r.q("SELECT op_id, code, coalesce(message,"
+                                    " '') FROM quarantine"):
+                quarantined.add(q)
+                # forbidden/not_found/gone are the world changing under an
+                # offline edit; internal (or anything else) is a server bug.
+                if code not in ("forbidden", "not_found", "gone"):
+                    o = r.ops.get(q, {})
+                    bad.append("%s: op %s (%s %s %s) rejected as %s: %s"
+                               % (r.name, q, o.get("kind"), o.get("e"),
+                                  o.get("fields"), code, msg))
             by_seq = sorted(r.ops.items(), key=lambda kv: kv[1]["seq"])
+            done = {i for i, o in by_seq if i in logged or i in quarantined
+                    or superseded(o)}
             for op_id, o in by_seq:
-                if o["scope"] != self.ws:
-                    continue
-                if op_id in applied or op_id in quarantined:
+                if o["scope"] != self.ws or op_id in done:
                     continue
                 # Folded into a later op of the same entity (coalescing).
-                later = [i for i, x in by_seq if x["seq"] > o["seq"] and
-                         x["eid"] == o["eid"] and
-                         (i in applied or i in quarantined)]
-                if not later:
-                    bad.append("%s: op %s (%s %s %s) neither applied nor"
-                               " quarantined" % (r.name, op_id, o["kind"],
-                                                 o["e"], o["fields"]))
+                if not any(x["seq"] > o["seq"] and x["eid"] == o["eid"] and
+                           i in done for i, x in by_seq):
+                    clocks = fhlc.get((o["e"], o["eid"])) or {}
+                    bad.append("%s: op %s (%s %s %s %s @%s) neither applied,"
+                               " superseded nor quarantined (server clocks"
+                               " %s)" % (r.name, op_id, o["kind"], o["e"],
+                                         o["eid"], o["fields"], o["hlc"],
+                                         {f: clocks.get(f)
+                                          for f in o["fields"]}))
             for op_id, o in by_seq:
-                if applied.get(op_id) != "applied":
-                    continue
-                clocks = fhlc.get((o["e"], o["eid"]))
-                if clocks is None:
-                    if o["e"] in ("task", "comment", "time_entry"):
-                        bad.append("%s: applied op %s: %s %s not on the"
-                                   " server" % (r.name, op_id, o["e"],
-                                                o["eid"]))
-                    continue
-                for f in o["fields"]:
-                    if f not in ("title", "description", "status", "body",
-                                 "notes", "deleted"):
+                for eid, wrote in logged.get(op_id, {}).items():
+                    if eid != o["eid"]:
+                        continue    # a timer op's auto-stop of another entry
+                    clocks = fhlc.get((o["e"], eid))
+                    if clocks is None:
+                        if o["e"] in ("task", "comment", "time_entry"):
+                            bad.append("%s: applied op %s: %s %s not on the"
+                                       " server" % (r.name, op_id, o["e"],
+                                                    eid))
                         continue
-                    c = clocks.get(f)
-                    if c is None or c < o["hlc"]:
-                        bad.append("%s: applied write %s.%s@%s lost (server"
-                                   " clock %s)" % (r.name, o["eid"], f,
-                                                   o["hlc"], c))
+                    for f, h in wrote.items():
+                        if f not in ("title", "description", "status",
+                                     "body", "notes", "deleted"):
+                            continue
+                        c = clocks.get(f)
+                        if c is None or c < h:
+                            bad.append("%s: applied write %s.%s@%s lost"
+                                       " (server clock %s)"
+                                       % (r.name, eid, f, h, c))
+        # 3. An op id never took effect twice on one entity.
+        twice = psql("SELECT count(*) FROM (SELECT op_id, entity_id FROM"
+                     " sync_log WHERE scope_id = '%s' AND op_id IS NOT NULL"
+                     " GROUP BY op_id, entity_id"
+                     " HAVING count(DISTINCT tx_last_seq) > 1) x" % self.ws)
+        if twice != "0":
+            bad.append("server applied %s ops twice (sync_log)" % twice)
         return bad
 
     def retire(self):
         # Old seeds' workspaces would otherwise be pulled by every later
         # seed's fresh replicas: take the users out of it (test-only, SQL).
+        # First stop the users' timers the way a user would: a running
+        # timer left in a workspace its user is no longer in is a state
+        # the product never makes (removing a member stops it), and the
+        # next seed's starts would trip over it.
+        for r in (self.reps[0], self.reps[2]):
+            r.tock("stop")
+            r.tock("sync")
         psql("DELETE FROM memberships WHERE workspace_id = '%s'" % self.ws)
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -539,6 +584,21 @@ def rest_login(email, password):
     return d["access_token"], d["user"]["id"]
 
 
+def worker_user(email, pw, wid):
+    """Worker WID's own copy of user EMAIL (same password, same cheap
+    hash): seeds running side by side must not share a user, whose one
+    running timer would couple them, and a seed must replay alone."""
+    local, _, domain = email.partition("@")
+    mine = "%s-w%d@%s" % (local, wid, domain)
+    st, d = rest("POST", "/api/v1/auth/register",
+                 {"email": mine, "password": pw, "name": local})
+    if st not in (201, 409):
+        raise SystemExit("simsync: register %s: %d %s" % (mine, st, d))
+    psql("UPDATE users SET password_hash = (SELECT password_hash FROM users"
+         " WHERE email = '%s') WHERE email = '%s'" % (email, mine))
+    return mine
+
+
 def worker(args):
     seeds, wid = args
     wdir = os.path.join(BASEDIR, "w%d" % wid)
@@ -546,6 +606,8 @@ def worker(args):
     users, tokens = [], []
     for spec in os.environ.get("SIM_USERS", "").split(","):
         email, pw = spec.split(":", 1)
+        if wid:
+            email = worker_user(email, pw, wid)
         tok, uid = rest_login(email, pw)
         users.append((email, pw, uid))
         tokens.append(tok)
