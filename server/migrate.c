@@ -787,6 +787,14 @@ static const char *const m4_rls_initplans[] = {
 	" USING (scope_id " M4_MINE " OR scope_id = " M4_UID ")",
 	"ALTER POLICY notifications_insert ON notifications"
 	" WITH CHECK (workspace_id IS NOT NULL AND workspace_id " M4_MINE ")",
+	/* A task list's head (api_tasks.c), the only query of a cache hit:
+	 * one statement, no transaction to set the user in.  NULL for a
+	 * non-member. */
+	"CREATE FUNCTION tock_list_head(u uuid, ws uuid) RETURNS TABLE"
+	" (role text, last_seq bigint) LANGUAGE sql STABLE SECURITY DEFINER"
+	" SET search_path = public, pg_temp AS $$ SELECT m.role, s.last_seq"
+	" FROM memberships m JOIN scopes s ON s.id = m.workspace_id"
+	" WHERE m.workspace_id = ws AND m.user_id = u $$",
 	/* Epoch ms in float8 (exact: whole microseconds are below 2^53)
 	 * instead of numeric, and STABLE like date_part so that it inlines. */
 	"CREATE OR REPLACE FUNCTION tock_ms(t timestamptz) RETURNS bigint"
@@ -945,6 +953,13 @@ migrate_run(struct pg *pg, int *applied, struct tock_err *err)
 	int i, rc, done;
 
 	*applied = 0;
+	/* Held for the whole run, so that of two concurrent migrates one
+	 * applies every pending migration and the other none (the per-
+	 * transaction lock alone let them take turns migration by
+	 * migration); the session's end releases it. */
+	if ((rc = pg_query(pg, NULL, err, "SELECT pg_advisory_lock($1)", 1,
+	    MIGRATE_LOCK)) != 0)
+		return rc;
 	if ((rc = begin_locked(pg, err)) != 0)
 		return rc;
 	if ((rc = pg_query(pg, NULL, err,
