@@ -81,9 +81,12 @@ def psql(query):
     return p.stdout.strip()
 
 
-def pg_json(query):
-    return json.loads(psql("SELECT coalesce(json_agg(q), '[]') FROM (%s) q"
-                           % query) or "[]")
+def pg_many(queries):
+    """Several queries in one psql run (each run costs a process start):
+    {key: query} -> {key: [row objects]}."""
+    return json.loads(psql("SELECT json_build_object(%s)" % ", ".join(
+        "'%s', (SELECT coalesce(json_agg(q), '[]') FROM (%s) q)" % (k, v)
+        for k, v in queries.items())))
 
 
 def rest(method, path, body=None, token=None):
@@ -402,30 +405,51 @@ class Sim:
                 " WHERE workspace_id = ? AND deleted = 0", (self.ws,))),
         }
 
-    def rows_server(self):
+    def server_state(self):
+        """Everything check() reads from PostgreSQL, in one psql run."""
         w = self.ws
-        t = pg_json("SELECT id::text, title, description, status,"
-                    " coalesce(assignee_id::text, '') AS a FROM tasks"
-                    " WHERE workspace_id = '%s' AND NOT deleted" % w)
-        e = pg_json("SELECT id::text, user_id::text,"
-                    " coalesce(task_id::text, '') AS t, origin,"
-                    " round(extract(epoch FROM start_time) * 1000)::bigint"
-                    " AS s, round(extract(epoch FROM end_time) * 1000)"
-                    "::bigint AS e, coalesce(end_src, '') AS src, notes"
-                    " FROM time_entries WHERE workspace_id = '%s'"
-                    " AND NOT deleted" % w)
-        c = pg_json("SELECT id::text, task_id::text, author_id::text, body"
-                    " FROM comments WHERE workspace_id = '%s'"
-                    " AND NOT deleted" % w)
-        return {
-            "task": sorted(tuple(x.values()) for x in t),
-            "entry": sorted(tuple(x.values()) for x in e),
-            "comment": sorted(tuple(x.values()) for x in c),
+        q = {}
+        q["t"] = ("SELECT id::text, title, description, status,"
+                  " coalesce(assignee_id::text, '') AS a FROM tasks"
+                  " WHERE workspace_id = '%s' AND NOT deleted" % w)
+        q["e"] = ("SELECT id::text, user_id::text,"
+                  " coalesce(task_id::text, '') AS t, origin,"
+                  " round(extract(epoch FROM start_time) * 1000)::bigint"
+                  " AS s, round(extract(epoch FROM end_time) * 1000)"
+                  "::bigint AS e, coalesce(end_src, '') AS src, notes"
+                  " FROM time_entries WHERE workspace_id = '%s'"
+                  " AND NOT deleted" % w)
+        q["c"] = ("SELECT id::text, task_id::text, author_id::text, body"
+                  " FROM comments WHERE workspace_id = '%s'"
+                  " AND NOT deleted" % w)
+        q["two"] = ("SELECT user_id::text AS u FROM time_entries WHERE"
+                    " end_time IS NULL AND NOT deleted GROUP BY user_id"
+                    " HAVING count(*) > 1")
+        q["dup"] = ("SELECT entity, entity_id FROM sync_log WHERE scope_id"
+                    " = '%s' AND kind = 1 GROUP BY entity, entity_id"
+                    " HAVING count(*) > 1" % w)
+        q["logged"] = ("SELECT op_id::text AS id, entity_id::text AS eid,"
+                       " fhlc FROM sync_log WHERE scope_id = '%s' AND"
+                       " op_id IS NOT NULL" % w)
+        for tab, ent in (("tasks", "task"), ("comments", "comment"),
+                         ("time_entries", "time_entry")):
+            q["f_" + ent] = ("SELECT id::text AS id, fhlc FROM %s WHERE"
+                             " workspace_id = '%s'" % (tab, w))
+        q["twice"] = ("SELECT op_id FROM sync_log WHERE scope_id = '%s'"
+                      " AND op_id IS NOT NULL GROUP BY op_id, entity_id"
+                      " HAVING count(DISTINCT tx_last_seq) > 1" % w)
+        pg = pg_many(q)
+        pg["rows"] = {
+            "task": sorted(tuple(x.values()) for x in pg["t"]),
+            "entry": sorted(tuple(x.values()) for x in pg["e"]),
+            "comment": sorted(tuple(x.values()) for x in pg["c"]),
         }
+        return pg
 
     def check(self):
         bad = []
-        server = self.rows_server()
+        pg = self.server_state()
+        server = pg["rows"]
         # 1. Convergence.
         for r in self.reps:
             mine = self.rows_replica(r)
@@ -437,9 +461,7 @@ class Sim:
                                                   sorted(a - b)[:3],
                                                   sorted(b - a)[:3]))
         # 4. One running timer per user.
-        two = psql("SELECT string_agg(user_id::text, ',') FROM (SELECT"
-                   " user_id FROM time_entries WHERE end_time IS NULL AND NOT"
-                   " deleted GROUP BY user_id HAVING count(*) > 1) x")
+        two = ",".join(x["u"] for x in pg["two"])
         if two:
             bad.append("server: users with two running timers: " + two)
         for r in self.reps:
@@ -449,11 +471,9 @@ class Sim:
             if n:
                 bad.append("%s: two running timers for one user" % r.name)
         # 3. No duplicates, no phantoms.
-        dup = psql("SELECT count(*) FROM (SELECT entity, entity_id FROM"
-                   " sync_log WHERE scope_id = '%s' AND kind = 1 GROUP BY"
-                   " entity, entity_id HAVING count(*) > 1) x" % self.ws)
-        if dup != "0":
-            bad.append("server logged %s entities as created twice" % dup)
+        if pg["dup"]:
+            bad.append("server logged %d entities as created twice: %s"
+                       % (len(pg["dup"]), pg["dup"][:3]))
         created = set()
         for r in self.reps:
             created |= {o["eid"] for o in r.ops.values()
@@ -468,16 +488,12 @@ class Sim:
         # an op did is read from sync_log (its op_id on the rows it wrote)
         # and from the rows' field clocks, never from applied_ops.
         logged = {}             # op_id -> {entity_id: {field: hlc}}
-        for x in pg_json("SELECT op_id::text AS id, entity_id::text AS eid,"
-                         " fhlc FROM sync_log WHERE scope_id = '%s' AND"
-                         " op_id IS NOT NULL" % self.ws):
+        for x in pg["logged"]:
             logged.setdefault(x["id"], {}).setdefault(x["eid"], {}).update(
                 x["fhlc"] or {})
         fhlc = {}
-        for tab, ent in (("tasks", "task"), ("comments", "comment"),
-                         ("time_entries", "time_entry")):
-            for x in pg_json("SELECT id::text AS id, fhlc FROM %s WHERE"
-                             " workspace_id = '%s'" % (tab, self.ws)):
+        for ent in ("task", "comment", "time_entry"):
+            for x in pg["f_" + ent]:
                 fhlc[(ent, x["id"])] = x["fhlc"] or {}
 
         def superseded(o):
@@ -487,8 +503,10 @@ class Sim:
             clocks = fhlc.get((o["e"], o["eid"]))
             if clocks is None:
                 return False
+            # Strictly newer: a clock equal to the op's own means the op
+            # was applied, and then it must be in sync_log for others.
             kept = [f for f in o["fields"] if clocks.get(f) is not None]
-            return bool(kept) and all(clocks[f] >= o["hlc"] for f in kept)
+            return bool(kept) and all(clocks[f] > o["hlc"] for f in kept)
 
         for r in self.reps:
             pend = r.q("SELECT count(*) FROM outbox")[0][0]
@@ -542,12 +560,9 @@ class Sim:
                                        " (server clock %s)"
                                        % (r.name, eid, f, h, c))
         # 3. An op id never took effect twice on one entity.
-        twice = psql("SELECT count(*) FROM (SELECT op_id, entity_id FROM"
-                     " sync_log WHERE scope_id = '%s' AND op_id IS NOT NULL"
-                     " GROUP BY op_id, entity_id"
-                     " HAVING count(DISTINCT tx_last_seq) > 1) x" % self.ws)
-        if twice != "0":
-            bad.append("server applied %s ops twice (sync_log)" % twice)
+        if pg["twice"]:
+            bad.append("server applied ops twice (sync_log): %s"
+                       % pg["twice"][:3])
         return bad
 
     def retire(self):
