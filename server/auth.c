@@ -23,6 +23,13 @@
 
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
 static char dummy_hash[AUTH_HASH_MAX];
+static int bcrypt_cost = AUTH_BCRYPT_COST;
+
+void
+auth_set_cost(int cost)
+{
+	bcrypt_cost = cost;
+}
 
 int
 auth_hash_password(char out[AUTH_HASH_MAX], const char *password,
@@ -34,7 +41,7 @@ auth_hash_password(char out[AUTH_HASH_MAX], const char *password,
 	int rc = 0;
 
 	/* NULL random bytes: libcrypt reads the kernel's. */
-	if (crypt_gensalt_rn("$2b$", AUTH_BCRYPT_COST, NULL, 0, salt,
+	if (crypt_gensalt_rn("$2b$", (unsigned long)bcrypt_cost, NULL, 0, salt,
 	    sizeof salt) == NULL)
 		return tock_err_set(err, TOCK_ERR, "cannot make a salt: %s",
 		    strerror(errno));

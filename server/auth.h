@@ -23,6 +23,9 @@ struct tock_err;
 /* "\x" and 64 hex digits: a bytea literal for PostgreSQL. */
 #define AUTH_TOKEN_HASH_LEN 66
 
+/* The cost of new hashes (AUTH_BCRYPT_COST unless a test suite asks for
+ * less; existing hashes keep theirs).  Call once, before any thread. */
+void auth_set_cost(int cost);
 /* Hash password into out.  TOCK_ERR if libcrypt fails. */
 int auth_hash_password(char out[AUTH_HASH_MAX], const char *password,
     struct tock_err *err);

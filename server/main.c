@@ -158,6 +158,11 @@ cmd_serve(struct server *srv)
 	if (check_database(cfg) != 0)
 		goto out;
 	srvhlc_init();
+	auth_set_cost(cfg->bcrypt_cost);
+	if (cfg->bcrypt_cost < AUTH_BCRYPT_COST)
+		log_warnx("TOCK_BCRYPT_COST=%d: new password hashes are weaker "
+		    "than bcrypt cost %d; for test suites only",
+		    cfg->bcrypt_cost, AUTH_BCRYPT_COST);
 	srv->rl_auth = rl_new(&cfg->rate_auth);
 	srv->rl_user = rl_new(&cfg->rate_user);
 	srv->rl_ip = rl_new(&cfg->rate_ip);

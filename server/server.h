@@ -53,6 +53,7 @@ struct srv_config {
 	int job_timeout;	/* TOCK_JOB_TIMEOUT: queue + handler (30 s) */
 	int shutdown_timeout;	/* TOCK_SHUTDOWN_TIMEOUT: drain on SIGTERM */
 	int queue_max;		/* TOCK_QUEUE_MAX: waiting jobs before 503 */
+	int bcrypt_cost;	/* TOCK_BCRYPT_COST (12); lower is for tests */
 	struct rate_spec rate_auth;	/* TOCK_RATE_AUTH: per IP, auth */
 	struct rate_spec rate_user;	/* TOCK_RATE_USER: per user */
 	struct rate_spec rate_ip;	/* TOCK_RATE_IP: per IP, everything */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "server.h"
 #include "xmalloc.h"
 
@@ -47,6 +48,7 @@ static const char help_text[] =
     "environment only: TOCK_HEADER_MAX (8192), TOCK_JSON_DEPTH_MAX (32),\n"
     "TOCK_CLIENT_TIMEOUT (10 s), TOCK_JOB_TIMEOUT (30 s),\n"
     "TOCK_SHUTDOWN_TIMEOUT (30 s), TOCK_QUEUE_MAX (1000),\n"
+    "TOCK_BCRYPT_COST (12; lower only in tests),\n"
     "TOCK_RATE_AUTH (10/60), TOCK_RATE_USER (600/60), TOCK_RATE_IP "
     "(1200/60).\n"
     "worker: TOCK_SMTP_URL, TOCK_SMTP_TLS (try|require), TOCK_SMTP_CA,\n"
@@ -286,6 +288,7 @@ srvconf_load(struct srv_config *cfg, const char **cmd, int argc, char **argv)
 	cfg->job_timeout = 30;
 	cfg->shutdown_timeout = 30;
 	cfg->queue_max = 1000;
+	cfg->bcrypt_cost = AUTH_BCRYPT_COST;
 	srvconf_rate_parse(&cfg->rate_auth, "10/60");
 	srvconf_rate_parse(&cfg->rate_user, "600/60");
 	srvconf_rate_parse(&cfg->rate_ip, "1200/60");
@@ -308,6 +311,7 @@ srvconf_load(struct srv_config *cfg, const char **cmd, int argc, char **argv)
 	    3600)) != 0 ||
 	    (rc = env_int(&cfg->queue_max, "TOCK_QUEUE_MAX", 1,
 	    1000000)) != 0 ||
+	    (rc = env_int(&cfg->bcrypt_cost, "TOCK_BCRYPT_COST", 4, 31)) != 0 ||
 	    (rc = env_rate(&cfg->rate_auth, "TOCK_RATE_AUTH")) != 0 ||
 	    (rc = env_rate(&cfg->rate_user, "TOCK_RATE_USER")) != 0 ||
 	    (rc = env_rate(&cfg->rate_ip, "TOCK_RATE_IP")) != 0)

@@ -16,6 +16,13 @@
 # happens.  Waits poll with a deadline; nothing relies on a fixed sleep.
 
 set -u
+# Debian's python3 (what scripts/deps.sh installs, with the test modules)
+# before any other: a version manager's shim in PATH costs 0.2 s per
+# start, which dominated tests that run python for every check.
+if [ -x /usr/bin/python3 ]; then
+	PATH=/usr/bin:$PATH
+	export PATH
+fi
 SERVER=${1:?usage: $0 /path/to/tock-server}
 case $SERVER in /*) ;; *) SERVER=$(pwd)/$SERVER ;; esac
 TEST_NAME=$(basename "$0" .sh)
@@ -184,8 +191,10 @@ server_start() {
 	for _try in 1 2 3; do
 		SRVPORT=$(free_port)
 		BASE="http://127.0.0.1:$SRVPORT"
-		# Generous limits unless a test asks for tight ones.
-		env TOCK_DATABASE_URL="$APP_URL" \
+		# Generous limits unless a test asks for tight ones, and
+		# cheap password hashes unless it checks them (t9002): a
+		# cost-12 bcrypt is a quarter second of CPU per login.
+		env TOCK_DATABASE_URL="$APP_URL" TOCK_BCRYPT_COST=4 \
 		    TOCK_JWT_SECRET_FILE="$TMP/jwt.key" \
 		    TOCK_LISTEN="127.0.0.1:$SRVPORT" TOCK_RATE_AUTH=1000/60 \
 		    TOCK_RATE_USER=10000/60 TOCK_RATE_IP=100000/60 "$@" \

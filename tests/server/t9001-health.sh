@@ -75,7 +75,7 @@ grep -q "refusing to serve as role 'tock_owner'" "$TMP/err" ||
 	fail "serve as the owner explains: $(cat "$TMP/err")"
 
 # Two workers, so the six registrations below queue behind each other.
-server_start TOCK_POOL_MIN=2 TOCK_POOL_MAX=2
+server_start TOCK_POOL_MIN=2 TOCK_POOL_MAX=2 TOCK_BCRYPT_COST=12
 api GET /healthz
 expect_status 200 "healthz"
 expect_json "d == {'status': 'ok', 'database': 'ok'}" "healthz body"

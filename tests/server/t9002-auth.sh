@@ -5,7 +5,7 @@
 # logout, and invitation-only registration.
 . "${TOCK_TEST_LIB:-$(dirname "$0")/lib.sh}"
 
-standard_setup
+standard_setup TOCK_BCRYPT_COST=12
 
 # jwt SECRET-FILE HEADER-JSON PAYLOAD-JSON [ALG]: a token signed with the
 # server's key (HS256, or HS512 when ALG says so; "none" signs nothing).
