@@ -259,4 +259,47 @@ for p in $WORKERS; do
 	expect_eq "$?" 0 "the worker exits 0 on SIGTERM"
 done
 WORKERS=
+
+# --- giving up: the reason is kept; metrics say so -------------------------
+smtp_stop
+api POST /api/v1/tasks "{\"workspace_id\":\"$WS_ann\",\"title\":\"Never delivered\",\"assignee_id\":\"$ID_bob\"}"
+expect_status 201 "a task while the mail server is gone for good"
+T4=$(jget "d['id']")
+worker_start TOCK_WORKER_MAX_ATTEMPTS=2 \
+    TOCK_WORKER_METRICS_FILE="$TMP/worker.prom"
+_dl=$(deadline 15)
+while before "$_dl"; do
+	[ "$(sql "SELECT status FROM notifications WHERE entity_id = '$T4'")" = failed ] && break
+	sleep 0.05
+done
+expect_sql "SELECT status, attempts, last_error LIKE '%onnect%' FROM notifications WHERE entity_id = '$T4'" \
+    "failed|2|t" "given up after two attempts, with the reason"
+workers_stop
+expect_eq "$(awk '$1 == "tock_notifications_failed_total" { print $2 }' "$TMP/worker.prom")" \
+    1 "the metrics file counts the message given up"
+expect_eq "$(awk '$1 == "tock_notifications_retried_total" { print $2 }' "$TMP/worker.prom")" \
+    1 "and the retry before it"
+expect_eq "$(awk '$1 == "tock_notifications_queue" { print $2 }' "$TMP/worker.prom")" \
+    1 "the queue as counted at start"
+
+# --- STARTTLS: offered, so taken (aiosmtpd then refuses mail in clear) ----
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$TMP/smtp.key" \
+    -out "$TMP/smtp.crt" >/dev/null 2>&1 || fatal "cannot make a certificate"
+"$PY" -m aiosmtpd -n -l "127.0.0.1:$SMTPPORT" --tlscert "$TMP/smtp.crt" \
+    --tlskey "$TMP/smtp.key" -c aiosmtpd.handlers.Mailbox "$MAILDIR" \
+    >>"$TMP/smtp.log" 2>&1 &
+SMTP_PID=$!
+_dl=$(deadline 20)
+until "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $SMTPPORT))" 2>/dev/null; do
+	before "$_dl" || fatal "aiosmtpd with TLS did not listen"
+	sleep 0.05
+done
+N=$(mail_count)
+api POST /api/v1/tasks "{\"workspace_id\":\"$WS_ann\",\"title\":\"Over TLS\",\"assignee_id\":\"$ID_bob\"}"
+expect_status 201 "a task for the TLS mail server"
+worker_start TOCK_SMTP_CA="$TMP/smtp.crt"
+wait_mails $((N + 1))
+expect_eq "$(mails | grep -c 'Over TLS')" 1 "delivered over STARTTLS"
+workers_stop
 finish
