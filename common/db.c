@@ -582,9 +582,14 @@ db_rollback(struct db *db)
 	db->in_tx = false;
 }
 
-/* The next HLC, read and written in the caller's write transaction. */
+/*
+ * Move the replica's clock on, in the caller's write transaction: a local
+ * event (m NULL: send) or a received stamp (m: recv); the new stamp into
+ * out when out is not NULL.
+ */
 int
-dbi_hlc_next(struct db *db, char out[HLC_STRLEN + 1], struct tock_err *err)
+dbi_hlc_advance(struct db *db, const struct hlc *m, char out[HLC_STRLEN + 1],
+    struct tock_err *err)
 {
 	sqlite3_stmt *st;
 	struct hlc h;
@@ -601,7 +606,10 @@ dbi_hlc_next(struct db *db, char out[HLC_STRLEN + 1], struct tock_err *err)
 	h.c = (uint32_t)sqlite3_column_int(st, 1);
 	h.node = strtoull((const char *)sqlite3_column_text(st, 2), NULL, 16);
 	sqlite3_reset(st);
-	hlc_send(&h, db_now(db));
+	if (m != NULL)
+		hlc_recv(&h, m, db_now(db));
+	else
+		hlc_send(&h, db_now(db));
 	if ((st = dbi_stmt(db, "UPDATE hlc_state SET l = ?1, c = ?2 WHERE id = 1",
 	    err)) == NULL)
 		return TOCK_ERR;
@@ -609,8 +617,16 @@ dbi_hlc_next(struct db *db, char out[HLC_STRLEN + 1], struct tock_err *err)
 	sqlite3_bind_int(st, 2, (int)h.c);
 	if ((rc = dbi_step_done(db, st, err, "cannot advance the clock")) != 0)
 		return rc;
-	hlc_format(out, &h);
+	if (out != NULL)
+		hlc_format(out, &h);
 	return 0;
+}
+
+/* The next HLC, read and written in the caller's write transaction. */
+int
+dbi_hlc_next(struct db *db, char out[HLC_STRLEN + 1], struct tock_err *err)
+{
+	return dbi_hlc_advance(db, NULL, out, err);
 }
 
 /*

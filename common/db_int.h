@@ -57,6 +57,11 @@ int dbi_meta_set(struct db *db, const char *k, const char *v,
     struct tock_err *err);
 /* The next HLC (hlc_state), inside the caller's write transaction. */
 int dbi_hlc_next(struct db *db, char out[34], struct tock_err *err);
+/* The same for a received stamp m (Kulkarni's recv), or a local event
+ * when m is NULL; out may be NULL. */
+struct hlc;
+int dbi_hlc_advance(struct db *db, const struct hlc *m, char out[34],
+    struct tock_err *err);
 /* Give an open task the smallest free short number, take it from a closed
  * or deleted one (local only). */
 int dbi_task_renumber(struct db *db, const char *id, struct tock_err *err);

@@ -985,29 +985,11 @@ renumber(struct apply *a, struct tock_err *err)
 static int
 hlc_merge(struct db *db, const char *maxh, struct tock_err *err)
 {
-	sqlite3_stmt *st;
-	struct hlc h, m;
+	struct hlc m;
 
 	if (maxh[0] == '\0' || hlc_parse(&m, maxh, NULL) != 0)
 		return 0;
-	if ((st = dbi_stmt(db, "SELECT l, c, node FROM hlc_state WHERE id = 1",
-	    err)) == NULL)
-		return TOCK_ERR;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return dbi_fail(db, err, "cannot read the clock");
-	}
-	h.l = (uint64_t)sqlite3_column_int64(st, 0);
-	h.c = (uint32_t)sqlite3_column_int(st, 1);
-	h.node = strtoull((const char *)sqlite3_column_text(st, 2), NULL, 16);
-	sqlite3_reset(st);
-	hlc_recv(&h, &m, db_now(db));
-	if ((st = dbi_stmt(db, "UPDATE hlc_state SET l = ?1, c = ?2 WHERE id = 1",
-	    err)) == NULL)
-		return TOCK_ERR;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)h.l);
-	sqlite3_bind_int(st, 2, (int)h.c);
-	return dbi_step_done(db, st, err, "cannot advance the clock");
+	return dbi_hlc_advance(db, &m, NULL, err);
 }
 
 static int

@@ -45,6 +45,22 @@ on_signal(int sig)
 	stop_flag = 1;
 }
 
+/* SIGTERM and SIGINT set stop_flag; SIGPIPE is ignored (a client that
+ * hangs up is a write error, not a death). */
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
 /* lws's own log lines, into ours. */
 static void
 lws_emit(int level, const char *line)
@@ -140,7 +156,6 @@ cmd_serve(struct server *srv)
 	struct lws_context_creation_info info;
 	struct tock_err err = TOCK_ERR_INIT;
 	struct pool_config pc;
-	struct sigaction sa;
 	unsigned char *key = NULL;
 	size_t keylen = 0;
 	int rc = 1;
@@ -169,13 +184,7 @@ cmd_serve(struct server *srv)
 	srv->metrics = metrics_new(api_routes);
 	srv->stop = &stop_flag;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	catch_signals();
 
 	raise_nofile();
 	/* Every commit with change-log rows pokes subscribers (fanout.c). */
@@ -253,15 +262,7 @@ out:
 static int
 cmd_worker(struct srv_config *cfg)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	catch_signals();
 	return notify_worker(cfg, &stop_flag);
 }
 
