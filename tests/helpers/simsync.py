@@ -643,8 +643,10 @@ def worker(args):
                 bad = ["timed out: %s" % e]
             if bad:
                 failed.append(seed)
-                print("simsync: seed %d FAILED (replay: simsync.py %d 1):"
-                      % (seed, seed), flush=True)
+                print("simsync: seed %d FAILED (replay: TOCK_SIM_FIRST=%d"
+                      " TOCK_SIM_SEEDS=1 sh tests/sync/t8108-simulation.sh"
+                      " SERVER, or simsync.py %d 1):" % (seed, seed, seed),
+                      flush=True)
                 for b in bad:
                     print("  " + b, flush=True)
                 # Keep the failing seed's replicas for a post-mortem.
