@@ -225,6 +225,8 @@ open(ready, "w").write("%d\n" % len(conns))
 time.sleep(3600)    # idle holders; killed by the bench when it is done
 EOF
 	WSPID=$!
+	# Killed by the harness too if the bench dies before its own kill.
+	BG_PIDS="$BG_PIDS $WSPID"
 	dl=$(ms_deadline 120)
 	while [ ! -s "$TMP/ws.ready" ] && kill -0 "$WSPID" 2>/dev/null &&
 	    ms_before "$dl"; do
@@ -255,7 +257,7 @@ printf '%-46s %9s ms   %s\n' "tock sync, one change (median)" "$ONE" "79 ms"
 printf '%-46s %10s s   %s\n' "first push of $NPUSH offline tasks" "$PUSH" "184 ms (10,000 tasks)"
 printf '%-46s %10s s   %s\n' "push of $NSNAP tasks (seeding the snapshot)" "$SEEDPUSH" "-"
 printf '%-46s %10s s   %s\n' "fresh replica: login + snapshot of $NSNAP tasks" "$SNAP" "-"
-printf '%-46s %10s s   %s\n' "  of which the first tock sync" "$SNAPSYNC" "-"
+printf '%-46s %10s s   %s\n' "  then the first tock sync (login snapshots)" "$SNAPSYNC" "-"
 printf '%-46s %5s/%5s ms  %s\n' "edit A -> B's SQLite p50/p99, daemons" "$P50" "$P99" "-"
 printf '%-46s %5s/%5s ms  %s\n' "  the same with other clients" "$WP50" "$WP99" "$WSNOTE"
 printf '%-46s %8s KiB   %s\n' "tock-syncd idle RSS" "$RSS" "-"
