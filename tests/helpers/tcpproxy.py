@@ -245,10 +245,19 @@ async def serve(args):
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, proxy.stop.set)
+
+    async def orphan_watch(parent):
+        # A test killed outright (a ctest timeout sends SIGKILL) runs no
+        # clean-up: leave with it rather than linger forever.
+        while os.getppid() == parent:
+            await asyncio.sleep(1)
+        proxy.stop.set()
+    watch = asyncio.ensure_future(orphan_watch(os.getppid()))
     async with server, ctl:
         await proxy.stop.wait()
         for conn in list(proxy.live.values()):
             proxy.close_conn(conn, hard=True)
+    watch.cancel()
 
 
 def ctl(path, words):
