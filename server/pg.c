@@ -473,6 +473,12 @@ pg_rollback(struct pg *pg)
 		pg_query(pg, NULL, NULL, "ROLLBACK", 0);
 }
 
+bool
+pg_alive(const struct pg *pg)
+{
+	return pg != NULL && PQstatus(pg->conn) == CONNECTION_OK;
+}
+
 int
 pg_recycle(struct pg *pg)
 {

@@ -23,6 +23,7 @@
 #ifndef TOCK_PG_H
 #define TOCK_PG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -98,6 +99,9 @@ void pg_rollback(struct pg *pg);
  * reusable (an open or failed transaction is rolled back first), -1 if it
  * must be closed. */
 int pg_recycle(struct pg *pg);
+/* Is the connection itself still up (not merely idle or in a failed
+ * transaction)? */
+bool pg_alive(const struct pg *pg);
 
 /* SQLSTATE and constraint name of the last failed statement ("" if
  * none); borrowed, valid until the next call on pg. */

@@ -53,6 +53,7 @@ struct pool {
 	int queued;
 	int conns;
 	int batching;	/* workers running a batch */
+	unsigned gen;	/* bumped when a connection is found broken */
 	bool stopping;
 };
 
@@ -93,15 +94,38 @@ reap(struct pool *p)
 	}
 }
 
-/* Open the worker's connection if it has none; 0 when it has one. */
+/*
+ * A worker's connection, and the pool generation it was opened in.  When
+ * one worker finds its connection broken (PostgreSQL restarted), the
+ * others' are most likely broken too: the generation moves on, and each
+ * worker reconnects before its next job instead of failing one request to
+ * find out.
+ */
+struct wconn {
+	struct pg *pg;
+	unsigned gen;
+};
+
+static void drop_conn(struct pool *p, struct wconn *c);
+
+/* Open the worker's connection if it has none, or if it dates from
+ * before a connection was found broken; 0 when it has one. */
 static int
-ensure_conn(struct pool *p, struct pg **pg)
+ensure_conn(struct pool *p, struct wconn *c)
 {
 	struct tock_err err = TOCK_ERR_INIT;
+	unsigned gen;
 
-	if (*pg != NULL)
+	pthread_mutex_lock(&p->lock);
+	gen = p->gen;
+	pthread_mutex_unlock(&p->lock);
+	if (c->pg != NULL && c->gen != gen)
+		drop_conn(p, c);
+	if (c->pg != NULL)
 		return 0;
-	if (pg_connect(pg, p->conninfo, &err) != 0) {
+	c->gen = gen;
+	if (pg_connect(&c->pg, p->conninfo, &err) != 0) {
+		c->pg = NULL;
 		log_warnx("%s", err.msg);
 		return -1;
 	}
@@ -112,13 +136,30 @@ ensure_conn(struct pool *p, struct pg **pg)
 }
 
 static void
-drop_conn(struct pool *p, struct pg **pg)
+drop_conn(struct pool *p, struct wconn *c)
 {
-	pg_close(*pg);
-	*pg = NULL;
+	pg_close(c->pg);
+	c->pg = NULL;
 	pthread_mutex_lock(&p->lock);
 	p->conns--;
 	pthread_mutex_unlock(&p->lock);
+}
+
+/* After a job: keep the connection, or close it; a broken one (not merely
+ * left in a transaction) moves the generation on for every worker. */
+static void
+recycle(struct pool *p, struct wconn *c)
+{
+	if (pg_recycle(c->pg) == 0)
+		return;
+	log_warnx("closing a database connection that cannot be reused");
+	if (!pg_alive(c->pg)) {
+		pthread_mutex_lock(&p->lock);
+		if (c->gen == p->gen)
+			p->gen++;
+		pthread_mutex_unlock(&p->lock);
+	}
+	drop_conn(p, c);
 }
 
 /* Is job too old to run?  Then it is answered 503 here. */
@@ -133,31 +174,27 @@ stale(struct pool *p, struct job *job)
 }
 
 static void
-run_job(struct pool *p, struct pg **pg, struct job *job)
+run_job(struct pool *p, struct wconn *c, struct job *job)
 {
 	struct resp *rs = &job->rs;
 
 	if (stale(p, job))
 		return;
-	if (ensure_conn(p, pg) != 0) {
+	if (ensure_conn(p, c) != 0) {
 		resp_error(rs, 503, "unavailable", "the database is unavailable");
 		rs->retry_after = 1;
 		return;
 	}
-	job->route->fn(&job->rq, rs, *pg);
+	job->route->fn(&job->rq, rs, c->pg);
 	if (rs->status == 0)
 		resp_internal(rs, &job->rq, "handler gave no answer");
-	if (pg_recycle(*pg) != 0) {
-		log_warnx("closing a database connection that cannot be "
-		    "reused");
-		drop_conn(p, pg);
-	}
+	recycle(p, c);
 }
 
 /* Run jobs[0..n) (one route, which has a batch handler) as one group
  * commit; each job is answered. */
 static void
-run_batch(struct pool *p, struct pg **pg, struct job **jobs, int n)
+run_batch(struct pool *p, struct wconn *c, struct job **jobs, int n)
 {
 	struct job *live[BATCH_MAX];
 	int i, m = 0;
@@ -168,10 +205,10 @@ run_batch(struct pool *p, struct pg **pg, struct job **jobs, int n)
 	if (m == 0)
 		return;
 	if (m == 1) {
-		run_job(p, pg, live[0]);
+		run_job(p, c, live[0]);
 		return;
 	}
-	if (ensure_conn(p, pg) != 0) {
+	if (ensure_conn(p, c) != 0) {
 		for (i = 0; i < m; i++) {
 			resp_error(&live[i]->rs, 503, "unavailable",
 			    "the database is unavailable");
@@ -179,16 +216,12 @@ run_batch(struct pool *p, struct pg **pg, struct job **jobs, int n)
 		}
 		return;
 	}
-	live[0]->batch(live, m, *pg);
+	live[0]->batch(live, m, c->pg);
 	for (i = 0; i < m; i++)
 		if (live[i]->rs.status == 0)
 			resp_internal(&live[i]->rs, &live[i]->rq,
 			    "batch handler gave no answer");
-	if (pg_recycle(*pg) != 0) {
-		log_warnx("closing a database connection that cannot be "
-		    "reused");
-		drop_conn(p, pg);
-	}
+	recycle(p, c);
 }
 
 /* The oldest job a worker may start now, or NULL; lock held. */
@@ -234,13 +267,13 @@ worker_main(void *arg)
 {
 	struct worker *self = arg;
 	struct pool *p = self->pool;
-	struct pg *pg = NULL;
+	struct wconn conn = { NULL, 0 };
 	struct timespec ts;
 	struct job *job;
 	int rc;
 
 	/* Connect before the first job, so a fresh pool is warm. */
-	ensure_conn(p, &pg);
+	ensure_conn(p, &conn);
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		while ((job = pick(p)) == NULL &&
@@ -265,7 +298,7 @@ worker_main(void *arg)
 			n = gather(p, job, jobs);
 			pthread_mutex_unlock(&p->lock);
 
-			run_batch(p, &pg, jobs, n);
+			run_batch(p, &conn, jobs, n);
 
 			pthread_mutex_lock(&p->lock);
 			p->batching--;
@@ -285,7 +318,7 @@ worker_main(void *arg)
 		p->queued--;
 		pthread_mutex_unlock(&p->lock);
 
-		run_job(p, &pg, job);
+		run_job(p, &conn, job);
 
 		pthread_mutex_lock(&p->lock);
 		p->busy--;
@@ -296,8 +329,8 @@ worker_main(void *arg)
 	}
 out:
 	pthread_mutex_unlock(&p->lock);
-	if (pg != NULL)
-		drop_conn(p, &pg);
+	if (conn.pg != NULL)
+		drop_conn(p, &conn);
 	/* Last touch of p: pool_free may free it as soon as this unlocks. */
 	pthread_mutex_lock(&p->lock);
 	p->threads--;

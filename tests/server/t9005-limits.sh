@@ -170,15 +170,36 @@ expect_status 503 "requests get 503, not 500, while the database is down"
 COUNT=$((COUNT + 1))
 [ -n "$(header retry-after)" ] || fail "503 has Retry-After"
 pg_resume
+# Once PostgreSQL answers again, at most one request finds a dead
+# connection: that one tells every worker to reconnect (ten workers used
+# to fail one request each).
+sql "SELECT 1" >/dev/null || fatal "PostgreSQL did not come back"
+dead=0
 _dl=$(deadline 30)
 while before "$_dl"; do
 	api GET /healthz
 	[ "$STATUS" = 200 ] && break
+	dead=$((dead + 1))
 	sleep 0.1
 done
 expect_status 200 "healthz recovers with the database"
+COUNT=$((COUNT + 1))
+[ "$dead" -le 1 ] || fail "$dead requests met dead connections after the restart"
 api GET /api/v1/tasks
 expect_status 200 "workers reconnect"
+# One broken connection found means all are: no worker fails a request on
+# a connection from before the restart, even when many run at once.
+# (/healthz runs on a worker too, and is not limited per user.)
+AFTER=
+for i in $(seq 30); do
+	curl -s -o /dev/null -w '%{http_code}\n' --max-time 20 \
+	    "$BASE/healthz" >"$TMP/after.$i" &
+	AFTER="$AFTER $!"
+done
+# shellcheck disable=SC2086
+wait $AFTER
+bad=$(cat "$TMP"/after.* | grep -vc '^200$')
+expect_eq "$bad" 0 "no request after the recovery meets a dead connection"
 
 server_stop
 expect_eq "$SERVER_RC" 0 "SIGTERM exits 0"
