@@ -201,7 +201,9 @@ expect_error 404 not_found "entry on an unknown task"
 
 api PATCH "/api/v1/time-entries/$E2" '{"end_time":"2099-01-01T00:00:00Z"}' -H 'If-Match: 7'
 expect_error 409 version_conflict "entry If-Match mismatch"
-NOW_ISO=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# With milliseconds: the entry started within this second, and a stop
+# cut to the whole second could fall before its start.
+NOW_ISO=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 api PATCH "/api/v1/time-entries/$E2" "{\"end_time\":\"$NOW_ISO\"}" -H 'If-Match: "1"'
 expect_status 200 "stop = PATCH end_time"
 expect_json "d['is_active'] is False and d['end_src'] == 'stop' and d['version'] == 2" "stopped"
