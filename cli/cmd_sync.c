@@ -40,26 +40,6 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* "12s ago", "5m ago", "3h ago", "2d ago"; "never" for 0. */
-static void
-ago(char *buf, size_t n, int64_t ms, int64_t now)
-{
-	int64_t s = (now - ms) / 1000;
-
-	if (ms <= 0)
-		snprintf(buf, n, "never");
-	else if (s < 0)
-		snprintf(buf, n, "just now");
-	else if (s < 60)
-		snprintf(buf, n, "%llds ago", (long long)s);
-	else if (s < 3600)
-		snprintf(buf, n, "%lldm ago", (long long)(s / 60));
-	else if (s < 86400)
-		snprintf(buf, n, "%lldh ago", (long long)(s / 3600));
-	else
-		snprintf(buf, n, "%lldd ago", (long long)(s / 86400));
-}
-
 static void
 json_str_or_null(struct strbuf *sb, const char *s)
 {
@@ -158,7 +138,7 @@ sync_status(struct tock_ctx *ctx)
 		    s.email != NULL ? s.email : "?");
 	else
 		printf("Server:       not logged in\n");
-	ago(when, sizeof when, s.last_sync, now);
+	timefmt_ago(when, sizeof when, s.last_sync, now);
 	printf("Last sync:    %s\n", when);
 	if (s.last_error != NULL)
 		printf("Last error:   %s\n", s.last_error);

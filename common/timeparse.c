@@ -910,3 +910,22 @@ timeparse_due(char out[11], const char *s, int64_t now_ms,
 	strftime(out, 11, "%Y-%m-%d", &tm);
 	return 0;
 }
+
+void
+timefmt_ago(char *buf, size_t n, int64_t ms, int64_t now)
+{
+	int64_t s = (now - ms) / 1000;
+
+	if (ms <= 0)
+		snprintf(buf, n, "never");
+	else if (s < 0)
+		snprintf(buf, n, "just now");
+	else if (s < 60)
+		snprintf(buf, n, "%llds ago", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, n, "%lldm ago", (long long)(s / 60));
+	else if (s < 86400)
+		snprintf(buf, n, "%lldh ago", (long long)(s / 3600));
+	else
+		snprintf(buf, n, "%lldd ago", (long long)(s / 86400));
+}

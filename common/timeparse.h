@@ -74,6 +74,9 @@ int64_t time_week_start(int64_t ms);
 /* "1h12m", "5m", "45s", "0s"; hours may exceed 24 ("26h03m"). Negative
  * values are formatted as "0s". */
 void timefmt_duration(char *buf, size_t n, int64_t ms);
+/* How long before now ms was: "12s ago", "5m ago", "3h ago", "2d ago";
+ * "just now" for a time ahead of now, "never" for 0. */
+void timefmt_ago(char *buf, size_t n, int64_t ms, int64_t now);
 /* Local time with a strftime format. */
 void timefmt_local(char *buf, size_t n, int64_t ms, const char *fmt);
 /* ISO 8601 UTC with milliseconds: "2026-11-25T09:30:00.000Z". */

@@ -81,24 +81,6 @@ sync_close(struct view *v)
 	free(s);
 }
 
-/* "12s ago", "3m ago", "2h ago", or the date. */
-static void
-fmt_ago(char *buf, size_t n, int64_t then, int64_t now)
-{
-	int64_t s = (now - then) / 1000;
-
-	if (s < 0)
-		s = 0;
-	if (s < 60)
-		snprintf(buf, n, "%llds ago", (long long)s);
-	else if (s < 3600)
-		snprintf(buf, n, "%lldm ago", (long long)(s / 60));
-	else if (s < 86400)
-		snprintf(buf, n, "%lldh ago", (long long)(s / 3600));
-	else
-		timefmt_local(buf, n, then, "%Y-%m-%d %H:%M");
-}
-
 static int
 add_conflict(const struct sync_conflict *c, void *arg)
 {
@@ -147,10 +129,8 @@ sync_load(struct view *v, struct tock_err *err)
 	else {
 		push(s, SL_TEXT, xasprintf("  %s as %s", st.server_url,
 		    st.email != NULL ? st.email : "?"), 0, true);
-		if (st.last_sync > 0)
-			fmt_ago(ago, sizeof ago, st.last_sync, time_now_ms());
-		push(s, SL_TEXT, xasprintf("  Last sync: %s",
-		    st.last_sync > 0 ? ago : "never"), 0, true);
+		timefmt_ago(ago, sizeof ago, st.last_sync, time_now_ms());
+		push(s, SL_TEXT, xasprintf("  Last sync: %s", ago), 0, true);
 		if (st.last_error != NULL)
 			push(s, SL_TEXT, xasprintf("  Last error: %s",
 			    st.last_error), 0, true);

@@ -1027,6 +1027,27 @@ test_timeparse_fmt_local(void **state)
 	assert_string_equal(buf, "");
 }
 
+static void
+test_timeparse_fmt_ago(void **state)
+{
+	const int64_t now = 1700000000000LL;
+	char buf[32];
+
+	(void)state;
+	timefmt_ago(buf, sizeof buf, 0, now);
+	assert_string_equal(buf, "never");
+	timefmt_ago(buf, sizeof buf, now + 5000, now);
+	assert_string_equal(buf, "just now");
+	timefmt_ago(buf, sizeof buf, now - 12000, now);
+	assert_string_equal(buf, "12s ago");
+	timefmt_ago(buf, sizeof buf, now - 5 * 60000 - 59000, now);
+	assert_string_equal(buf, "5m ago");
+	timefmt_ago(buf, sizeof buf, now - 3 * 3600000LL, now);
+	assert_string_equal(buf, "3h ago");
+	timefmt_ago(buf, sizeof buf, now - 2 * 86400000LL - 1, now);
+	assert_string_equal(buf, "2d ago");
+}
+
 int
 main(void)
 {
@@ -1064,6 +1085,7 @@ main(void)
 		cmocka_unit_test(test_timeparse_fmt_iso_utc),
 		cmocka_unit_test(test_timeparse_fmt_iso_local),
 		cmocka_unit_test(test_timeparse_fmt_local),
+		cmocka_unit_test(test_timeparse_fmt_ago),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
